@@ -1,0 +1,260 @@
+"""Build the DuckDB warehouse from the ingested Parquet with the SQL files in `sql/`.
+
+Each file holds one SELECT; the table takes the file's name. Layers run in order (staging,
+intermediate, marts) and, inside a layer, in dependency order read from the table names a file
+mentions. The build writes to a temporary DuckDB file, runs every `sql/checks/check_*.sql` (each
+returns failing rows; zero rows is a pass) and only then renames the file over the published
+warehouse, so a failed build leaves the previous warehouse untouched.
+
+SQL text is composed here only from the repository's own SQL files, table names checked by
+`_name` and file paths quoted by `_literal` (DuckDB cannot bind identifiers or DDL); no value
+from a user reaches SQL text: candidate towns and parameters are inserted as bound parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+
+from connectors import parse, registry
+from flows.settings import REPO_ROOT, Settings
+
+SQL_DIR = REPO_ROOT / "sql"
+REFERENCE_DIR = REPO_ROOT / "data" / "reference"
+LAYERS = ("staging", "intermediate", "marts")
+PREFIXES = {"staging": "stg_", "intermediate": "int_", "marts": "mart_", "checks": "check_"}
+HEADER_KEYS = ("purpose:", "grain:", "upstream:")
+_IDENT = re.compile(r"\b((?:stg|int|mart|src|ref|param)_[a-z0-9_]+)\b")
+
+
+class BuildError(RuntimeError):
+    """The warehouse was not published; the message says which step or check failed."""
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    refs: frozenset[str]
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    seconds: float
+    tables: dict[str, int]
+    checks: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def load_model(path: Path, layer: str) -> Model:
+    text = path.read_text(encoding="utf-8")
+    where = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+    if not path.stem.startswith(PREFIXES[layer]):
+        raise BuildError(f"{where}: a {layer} file is named {PREFIXES[layer]}<...>.sql")
+    header = text.split("\n\n", 1)[0].lower()
+    missing = [k for k in HEADER_KEYS if k not in header]
+    if missing:
+        raise BuildError(f"{where}: the header comment lacks {missing}")
+    body = _strip_comments(text).strip().rstrip(";")
+    if ";" in re.sub(r"'(?:[^']|'')*'", "''", body):
+        raise BuildError(f"{where}: one SELECT per file (found several statements)")
+    refs = frozenset(_IDENT.findall(body)) - {path.stem}
+    return Model(path.stem, layer, path, body, refs)
+
+
+def discover(
+    sql_dir: Path = SQL_DIR, without: str | None = None
+) -> tuple[list[Model], list[Model]]:
+    """(models in execution order, checks); `without` drops every model that reads that table,
+    directly or through another model."""
+    models = {}
+    for layer in LAYERS:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            model = load_model(path, layer)
+            models[model.name] = model
+    if without:
+        dropped = {without}
+        while grown := {n for n, m in models.items() if m.refs & dropped and n not in dropped}:
+            dropped |= grown
+        models = {n: m for n, m in models.items() if n not in dropped}
+    graph = {name: {r for r in m.refs if r in models} for name, m in models.items()}
+    for name, model in models.items():
+        for ref in graph[name]:
+            if LAYERS.index(models[ref].layer) > LAYERS.index(model.layer):
+                raise BuildError(f"{model.path.name} reads {ref}, a later layer")
+    ordered = [models[n] for n in TopologicalSorter(graph).static_order()]
+    ordered.sort(key=lambda m: LAYERS.index(m.layer))  # stable: keeps topological order per layer
+    checks = [load_model(p, "checks") for p in sorted((sql_dir / "checks").glob("*.sql"))]
+    return ordered, checks
+
+
+_SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _name(name: str) -> str:
+    """Table names come from file names and the catalogue; DuckDB cannot bind identifiers, so they
+    are checked against a strict pattern instead."""
+    if not _SAFE_NAME.match(name):
+        raise BuildError(f"unsafe table name {name!r}: use lower-case letters, digits and '_'")
+    return name
+
+
+def _literal(value: str | Path) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def register_sources(
+    con: duckdb.DuckDBPyConnection, settings: Settings, needed: set[str]
+) -> list[str]:
+    """Views `src_<dataset>` over every parsed vintage (with a `vintage` column)."""
+    missing = []
+    for ds in registry.catalog().values():
+        view = _name(f"src_{ds.id}")
+        if view not in needed:
+            continue
+        selects = []
+        for vname in ds.vintages:
+            table, _, _ = parse.parsed_paths(settings.parsed_dir, ds.id, vname)
+            if table.exists():
+                selects.append(
+                    f"select {_literal(vname)} as vintage, * from read_parquet({_literal(table)})"  # noqa: S608
+                )
+        if not selects:
+            missing.append(ds.id)
+            continue
+        con.execute(f"create view {view} as " + " union all by name ".join(selects))
+    return missing
+
+
+def register_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
+    for path in sorted(reference_dir.glob("*.csv")):
+        # Codes in reference tables keep their leading zeros: read every column as text.
+        con.execute(
+            f"create table {_name('ref_' + path.stem)} as select * "  # noqa: S608
+            f"from read_csv({_literal(path)}, "
+            "header = true, all_varchar = true)"
+        )
+
+
+def register_parameters(
+    con: duckdb.DuckDBPyConnection, params: dict[str, float], candidates: list[str] | None
+) -> None:
+    con.execute("create table param_settings (name varchar primary key, value double)")
+    con.executemany("insert into param_settings values (?, ?)", list(params.items()))
+    con.execute("create table param_candidates (commune_code varchar primary key)")
+    if candidates:
+        con.executemany("insert into param_candidates values (?)", [[c] for c in candidates])
+
+
+def run_checks(
+    con: duckdb.DuckDBPyConnection, checks: list[Model]
+) -> tuple[dict[str, int], list[str]]:
+    results, failures = {}, []
+    for check in checks:
+        rows = con.execute(f"select * from ({check.sql}) limit 5").fetchall()  # noqa: S608
+        count = con.execute(f"select count(*) from ({check.sql})").fetchone()[0]  # noqa: S608
+        results[check.name] = count
+        if count:
+            failures.append(f"{check.name}: {count} failing rows, e.g. {rows[:3]}")
+    return results, failures
+
+
+def build(
+    settings: Settings,
+    params: dict[str, float],
+    candidates: list[str] | None = None,
+    *,
+    sql_dir: Path = SQL_DIR,
+    reference_dir: Path = REFERENCE_DIR,
+    target: Path | None = None,
+    without: str | None = None,
+) -> BuildResult:
+    """Build, check and publish; `without` makes a partial build (no checks, for `reference`)."""
+    start = time.perf_counter()
+    target = target or settings.warehouse
+    models, checks = discover(sql_dir, without)
+    if without:
+        checks = []
+    needed = set().union(*(m.refs for m in models + checks))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.building.duckdb")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("set autoinstall_known_extensions = false")
+        con.execute(f"set threads = {max(1, os.cpu_count() or 1)}")
+        missing = register_sources(con, settings, needed)
+        if missing:
+            raise BuildError(
+                f"no ingested data for {missing}; run `gpect fetch` (offline: --mirror) first"
+            )
+        register_reference(con, reference_dir)
+        register_parameters(con, params, candidates)
+        tables = {}
+        for model in models:
+            try:
+                con.execute(f"create table {_name(model.name)} as {model.sql}")
+            except duckdb.Error as exc:
+                raise BuildError(f"{model.path.relative_to(sql_dir.parent)}: {exc}") from exc
+            count_sql = f"select count(*) from {_name(model.name)}"  # noqa: S608
+            tables[model.name] = con.execute(count_sql).fetchone()[0]
+        check_results, failures = run_checks(con, checks)
+        if failures:
+            raise BuildError(
+                "checks failed, the previous warehouse is kept:\n  " + "\n  ".join(failures)
+            )
+        con.execute(
+            "create table meta_build as select current_timestamp as built_at, "
+            "?::json as parameters, ?::json as candidates",
+            [json.dumps(params), json.dumps(candidates)],
+        )
+        con.execute("checkpoint")
+        con.close()
+        os.replace(tmp, target)
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        raise
+    return BuildResult(target, time.perf_counter() - start, tables, check_results)
+
+
+REFERENCE_FILE = REFERENCE_DIR / "standardisation.csv"
+
+
+def write_reference(settings: Settings, params: dict[str, float], version: str) -> Path:
+    """Recompute the national reference distribution and write it as a new reference version.
+
+    Rankings are standardised against this committed file, never against the data of the day:
+    regenerating it is a deliberate act (a new `reference_version`), reviewed like code.
+    """
+    scratch = settings.data_dir / ".reference-build.duckdb"
+    try:
+        build(settings, params, target=scratch, without="ref_standardisation")
+        con = duckdb.connect(str(scratch), read_only=True)
+        try:
+            frame = con.execute(
+                "select ? as reference_version, * from mart_reference__distribution "
+                "order by indicator, sector_code",
+                [version],
+            ).df()
+        finally:
+            con.close()
+    finally:
+        scratch.unlink(missing_ok=True)
+    frame.to_csv(REFERENCE_FILE, index=False, float_format="%.6g")
+    return REFERENCE_FILE

@@ -1,0 +1,90 @@
+"""Settings, read from the environment (GPECT_*) and overridden by CLI options.
+
+This is the only module that reads the environment; connectors, SQL and reports get explicit
+arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from connectors.http import HttpConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+# Model parameters (documented in README "Method"); each can be overridden by GPECT_<NAME>.
+MODEL_DEFAULTS: dict[str, float] = {
+    # Catchment: great-circle distance x detour factor at an average road speed (an approximation
+    # of road travel time, not a routing engine).
+    "catchment_minutes": 30,
+    "detour_factor": 1.3,
+    "speed_kmh": 60,
+    # E2SFCA travel-time bands (minutes) and their weights (Luo & Qi 2009 style step decay).
+    "band1_minutes": 10,
+    "band2_minutes": 20,
+    "band1_weight": 1.0,
+    "band2_weight": 0.68,
+    "band3_weight": 0.22,
+    # BMO secret cells are left-censored: published values are never below this bound.
+    "secret_upper_bound": 5,
+    # Score weights for ranking training sectors in a town.
+    "weight_demand_pressure": 0.4,
+    "weight_volume_intensity": 0.3,
+    "weight_supply_gap": 0.3,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    mirror: str | None
+    mirror_map: Path | None
+    opendata: Path
+    datagouv_api: str
+    http: HttpConfig
+    model: dict[str, float]
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "gpect.duckdb"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def parsed_dir(self) -> Path:
+        return self.data_dir / "parsed"
+
+    def with_overrides(self, **changes) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def load() -> Settings:
+    max_mb = float(_env("GPECT_MAX_DOWNLOAD_MB", "500"))
+    map_path = _env("GPECT_MIRROR_MAP")
+    return Settings(
+        data_dir=Path(_env("GPECT_DATA_DIR", str(REPO_ROOT / "data"))),
+        mirror=_env("GPECT_MIRROR"),
+        mirror_map=Path(map_path) if map_path else None,
+        opendata=Path(_env("GPECT_OPENDATA", str(REPO_ROOT.parent / "shared" / "opendata"))),
+        datagouv_api=_env("GPECT_DATAGOUV_API", "https://www.data.gouv.fr/api/1"),
+        http=HttpConfig(
+            connect_timeout=float(_env("GPECT_CONNECT_TIMEOUT", "10")),
+            read_timeout=float(_env("GPECT_READ_TIMEOUT", "120")),
+            retries=int(_env("GPECT_HTTP_RETRIES", "4")),
+            max_bytes=int(max_mb * 2**20),
+        ),
+        model={
+            name: float(_env(f"GPECT_{name.upper()}", str(default)))
+            for name, default in MODEL_DEFAULTS.items()
+        },
+    )

@@ -1,0 +1,84 @@
+-- purpose: BMO cells with an explicit estimate for statistical-secret values. Published values are
+--          never below the censoring bound B (param secret_upper_bound = 5; min of all non-secret
+--          cells), so a secret cell holds 0 < x < B:
+--          * hiring projects: midpoint B/2 ("censored_midpoint");
+--          * difficult / seasonal projects: hiring × the métier's département rate (national when
+--            the département has none), kept inside the censoring interval and below hiring
+--            ("rate_within_censoring").
+--          Flags say which values are estimates; figures downstream report their estimated share.
+-- grain: one row per survey year × bassin × département × métier
+-- upstream: stg_france_travail__bmo, int_crosswalk__metier_sector, param_settings
+
+with cells as (
+    select b.*, x.sector_code
+    from stg_france_travail__bmo as b
+    join int_crosswalk__metier_sector as x using (metier_nomenclature, metier_code)
+),
+
+bound as (
+    select value as b from param_settings where name = 'secret_upper_bound'
+),
+
+known as (
+    select * from cells where not hiring_is_secret
+),
+
+dept_rates as (
+    select survey_year, departement_code, metier_code,
+           sum(difficult_projects_count) filter (where not difficult_is_secret)
+               / nullif(sum(hiring_projects_count) filter (where not difficult_is_secret), 0) as difficult_rate,
+           sum(seasonal_projects_count) filter (where not seasonal_is_secret)
+               / nullif(sum(hiring_projects_count) filter (where not seasonal_is_secret), 0) as seasonal_rate
+    from known
+    group by all
+),
+
+national_rates as (
+    select survey_year, metier_code,
+           sum(difficult_projects_count) filter (where not difficult_is_secret)
+               / nullif(sum(hiring_projects_count) filter (where not difficult_is_secret), 0) as difficult_rate,
+           sum(seasonal_projects_count) filter (where not seasonal_is_secret)
+               / nullif(sum(hiring_projects_count) filter (where not seasonal_is_secret), 0) as seasonal_rate
+    from known
+    group by all
+),
+
+estimated as (
+    select
+        cells.*,
+        case when hiring_is_secret then bound.b / 2 else hiring_projects_count end as hiring_projects,
+        coalesce(d.difficult_rate, n.difficult_rate, 0) as difficult_rate_prior,
+        coalesce(d.seasonal_rate, n.seasonal_rate, 0) as seasonal_rate_prior,
+        bound.b
+    from cells
+    cross join bound
+    left join dept_rates as d using (survey_year, departement_code, metier_code)
+    left join national_rates as n using (survey_year, metier_code)
+)
+
+select
+    survey_year,
+    metier_nomenclature,
+    metier_code,
+    metier_label,
+    fap_family_code,
+    sector_code,
+    region_code,
+    departement_code,
+    bassin_code,
+    bassin_label,
+    hiring_projects,
+    case when difficult_is_secret then
+        least(case when hiring_projects * difficult_rate_prior < b then hiring_projects * difficult_rate_prior
+                   else b / 2 end, hiring_projects)
+        else difficult_projects_count end as difficult_projects,
+    case when seasonal_is_secret then
+        least(case when hiring_projects * seasonal_rate_prior < b then hiring_projects * seasonal_rate_prior
+                   else b / 2 end, hiring_projects)
+        else seasonal_projects_count end as seasonal_projects,
+    hiring_is_secret as hiring_is_estimated,
+    difficult_is_secret as difficult_is_estimated,
+    seasonal_is_secret as seasonal_is_estimated,
+    case when hiring_is_secret then 'censored_midpoint'
+         when difficult_is_secret or seasonal_is_secret then 'rate_within_censoring' end as estimate_method
+from estimated

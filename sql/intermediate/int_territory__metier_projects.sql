@@ -1,0 +1,21 @@
+-- purpose: hiring, difficult and seasonal projects per territory and métier: each BMO cell times
+--          the share of it the territory holds; the estimated part is carried alongside.
+-- grain: one row per territory × survey year × métier
+-- upstream: int_bmo__cells, int_territory__cell_shares
+
+select
+    s.territory_type,
+    s.territory_code,
+    c.survey_year,
+    c.metier_nomenclature,
+    c.metier_code,
+    any_value(c.metier_label) as metier_label,
+    any_value(c.sector_code) as sector_code,
+    sum(c.hiring_projects * s.share) as hiring_projects,
+    sum(c.difficult_projects * s.share) as difficult_projects,
+    sum(c.seasonal_projects * s.share) as seasonal_projects,
+    sum(case when c.hiring_is_estimated then c.hiring_projects * s.share else 0 end) as hiring_estimated,
+    sum(case when c.difficult_is_estimated then c.difficult_projects * s.share else 0 end) as difficult_estimated
+from int_bmo__cells as c
+join int_territory__cell_shares as s using (bassin_code, departement_code)
+group by all

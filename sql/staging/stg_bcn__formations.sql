@@ -1,0 +1,20 @@
+-- purpose: BCN diplomas (N_ and V_FORMATION_DIPLOME) with their NSF group and RNCP level.
+-- grain: one row per CFD (diploma code); N_ table preferred where both list a code
+-- upstream: src_bcn_formation_diplome, src_bcn_v_formation_diplome
+
+with unioned as (
+    select cfd_code, nsf_group_code, rncp_level_code, cfd_label, 1 as priority from src_bcn_formation_diplome
+    union all
+    select cfd_code, nsf_group_code, rncp_level_code, cfd_label, 2 from src_bcn_v_formation_diplome
+)
+
+select
+    cfd_code,
+    arg_min(nsf_group_code, priority) as nsf_group_code,
+    arg_min(try_cast(rncp_level_code as integer), priority) filter (
+        where try_cast(rncp_level_code as integer) between 1 and 8
+    ) as qualification_level,
+    arg_min(cfd_label, priority) as cfd_label
+from unioned
+where cfd_code is not null
+group by cfd_code

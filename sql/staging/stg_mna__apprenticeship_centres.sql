@@ -1,0 +1,8 @@
+-- purpose: apprenticeship centres (CFA/OFA) that are open, with their commune. The catalogue gives
+--          establishments, not places: they are counted, never turned into capacities.
+-- grain: one row per SIRET
+-- upstream: src_apprenticeship_centres
+
+select siret_code, establishment_label, coalesce(commune_code, rco_commune_code) as commune_code
+from src_apprenticeship_centres
+where not coalesce(is_closed, false) and coalesce(commune_code, rco_commune_code) is not null

@@ -1,0 +1,64 @@
+"""Test tiers: unit (fixtures written here), http (a local server), integration (real files).
+
+Integration tests are marked `realdata`: they read the real open-data files from GPECT_OPENDATA
+(default ../shared/opendata). A clone without them runs the unit and HTTP tiers and is told how to
+get the data; in CI (CI=true) missing data is an error, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from flows.settings import load  # noqa: E402
+
+OPENDATA = load().opendata
+HAVE_DATA = (OPENDATA / "README.md").is_file() and (OPENDATA / "bmo").is_dir()
+MISSING_DATA_MESSAGE = (
+    f"real open-data files not found at {OPENDATA}. The real-data tests were deselected. "
+    "Get the mirror (the `shared/opendata` folder distributed with gpect, see README) and point "
+    "GPECT_OPENDATA at it to run them."
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    if HAVE_DATA:
+        return
+    real = [i for i in items if i.get_closest_marker("realdata")]
+    if not real:
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI needs the real data: {MISSING_DATA_MESSAGE}")
+    items[:] = [i for i in items if not i.get_closest_marker("realdata")]
+    config.hook.pytest_deselected(items=real)
+    config._gpect_missing = len(real)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    missing = getattr(config, "_gpect_missing", 0)
+    if missing:
+        terminalreporter.write_line(f"{missing} tests not run: {MISSING_DATA_MESSAGE}", yellow=True)
+
+
+@pytest.fixture(scope="session")
+def opendata() -> Path:
+    return OPENDATA
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API for the whole session (~15 s to start, see STACK.md)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield

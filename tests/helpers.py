@@ -1,0 +1,53 @@
+"""Test helpers: run a file through the real store + parse path without any network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from connectors import parse, rawstore, registry
+from connectors.http import HttpConfig, copy_local
+from connectors.registry import Vintage
+
+
+def store_file(raw_dir: Path, vintage: Vintage, path: Path, part: str = "") -> dict:
+    """Put a local file into the raw store as if it had been fetched; returns the manifest."""
+    cfg = HttpConfig()
+    transfer = copy_local(
+        path, raw_dir / ".tmp", cfg, dataset=vintage.dataset, vintage=vintage.name
+    )
+    entry = rawstore.store(
+        transfer,
+        raw_dir,
+        vintage.dataset,
+        vintage.name,
+        fallback_name="fixture",
+        expected_sha256=None,
+        max_unpacked=cfg.max_bytes,
+    )
+    manifest = rawstore.read_manifest(raw_dir, vintage.dataset, vintage.name) or {
+        "dataset": vintage.dataset,
+        "vintage": vintage.name,
+        "parts": {},
+        "history": [],
+    }
+    manifest["parts"][part] = entry
+    rawstore.write_json_atomic(
+        rawstore.vintage_dir(raw_dir, vintage.dataset, vintage.name) / rawstore.MANIFEST, manifest
+    )
+    return manifest
+
+
+def parse_file(
+    tmp_path: Path, dataset: str, vintage: str, path: Path, vintage_obj: Vintage | None = None
+) -> tuple[pd.DataFrame, dict]:
+    """Parse one fixture file as dataset/vintage of the real catalogue; (table, parse record)."""
+    ds = registry.get(dataset)
+    v = vintage_obj or ds.vintage(vintage)
+    raw_dir, parsed_dir = tmp_path / "raw", tmp_path / "parsed"
+    store_file(raw_dir, v, path)
+    outcome = parse.parse_vintage(v, ds.column_map, raw_dir=raw_dir, parsed_dir=parsed_dir)
+    table = pd.read_parquet(outcome.path)
+    record = parse.read_record(parsed_dir, dataset, v.name)
+    return table, record
