@@ -179,6 +179,27 @@ def run(
 
 
 @app.command()
+def export(
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default data/out/export).")
+    ] = None,
+) -> None:
+    """Write the marts as Parquet and CSV, and towns and catchments as a GeoPackage."""
+    from connectors import parse
+    from reports.export import export as export_marts
+
+    cfg = settings_mod.load()
+    if not cfg.warehouse.exists():
+        console.print("[red]No warehouse yet[/red]: run `gpect build` first.")
+        raise typer.Exit(1)
+    polygons, _, _ = parse.parsed_paths(cfg.parsed_dir, "commune_polygons", "cog2018")
+    target = out or cfg.data_dir / "out" / "export"
+    with console.status("Exporting…"):
+        written = export_marts(cfg.warehouse, polygons, target)
+    console.print(f"{len(written)} files written to {target}")
+
+
+@app.command()
 def sources(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:

@@ -41,3 +41,12 @@ def ingested(mirror_server, tmp_path_factory) -> tuple[Path, list]:
     data_dir = tmp_path_factory.mktemp("gpect-data")
     cfg = load().with_overrides(data_dir=data_dir, mirror=url)
     return cfg, ingest.ingest(cfg)
+
+
+@pytest.fixture(scope="session")
+def warehouse(ingested):
+    """The warehouse built from the real ingested files (published into the session's data dir)."""
+    from flows.build import build
+
+    cfg, _ = ingested
+    return build(cfg, cfg.model)

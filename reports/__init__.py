@@ -1,0 +1,1 @@
+"""Presentation layer: exports, per-town reports and the jury shortlist. Never imports flows."""

@@ -1,0 +1,10 @@
+-- purpose: every catchment contains its own town.
+-- grain: one row per town missing from its catchment
+-- upstream: int_towns__candidates, int_catchment__town_communes
+
+select t.town_code, t.town_label
+from int_towns__candidates as t
+where not exists (
+    select 1 from int_catchment__town_communes as c
+    where c.town_code = t.town_code and c.commune_code = t.town_code
+)

@@ -1,0 +1,9 @@
+-- purpose: one profile per candidate town, and every candidate town has one.
+-- grain: one row per town duplicated or missing
+-- upstream: mart_town__profile, int_towns__candidates
+
+select town_code, count(p.town_code) as n
+from int_towns__candidates as t
+left join mart_town__profile as p using (town_code)
+group by town_code
+having count(p.town_code) <> 1

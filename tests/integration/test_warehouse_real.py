@@ -1,0 +1,148 @@
+"""End-to-end warehouse build on the real files: structure, reconciliation, checks, atomicity."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import duckdb
+import pytest
+
+from flows import build as build_mod
+
+pytestmark = pytest.mark.realdata
+
+
+def query(path, sql, params=None):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_every_acv_town_is_ranked_on_every_sector(warehouse):
+    sectors = query(warehouse.path, "select count(*) from ref_sectors where sector_code <> 'NC'")[
+        0
+    ][0]
+    towns, complete, min_catchment = query(
+        warehouse.path,
+        """select count(distinct p.town_code),
+                  count(*) filter (where n = ?),
+                  min(p.catchment_communes)
+           from mart_town__profile as p
+           join (select town_code, count(*) as n from mart_town_sector__ranking group by 1) using (town_code)""",
+        [sectors],
+    )[0]
+    acv = query(
+        warehouse.path,
+        "select count(distinct commune_code) from stg_anct__programmes "
+        "where programme in ('ACV', 'ACV2')",
+    )[0][0]
+    assert towns >= acv - 5  # a few ACV codes merged into one current commune
+    assert complete == towns
+    assert min_catchment >= 1
+    assert all(v == 0 for v in warehouse.checks.values())
+
+
+def test_sector_shares_sum_to_the_national_totals(warehouse):
+    rows = query(
+        warehouse.path,
+        """with bassins as (
+               select survey_year, sector_code, sum(hiring_projects) as h
+               from mart_territory_sector__indicators where territory_type = 'bassin' group by all),
+           national as (
+               select survey_year, sum(hiring_projects) as h from int_bmo__cells group by 1),
+           lost as (
+               select survey_year, sum(hiring_projects) as h from int_bmo__unapportioned group by 1)
+           select b.survey_year, sum(b.h), any_value(n.h) - coalesce(any_value(l.h), 0),
+                  sum(b.h / (n.h - coalesce(l.h, 0)))
+           from bassins as b join national as n using (survey_year) left join lost as l using (survey_year)
+           group by b.survey_year""",
+    )
+    assert {r[0] for r in rows} == {2023, 2024}
+    for _, sectors_sum, national, shares in rows:
+        assert sectors_sum == pytest.approx(national, rel=1e-9)
+        assert shares == pytest.approx(1.0, rel=1e-9)
+    observed_2024 = query(
+        warehouse.path,
+        "select sum(hiring_projects) from int_bmo__cells where survey_year = 2024 and not hiring_is_estimated",
+    )[0][0]
+    assert observed_2024 == pytest.approx(2_751_069)
+
+
+BREAKERS = {
+    "check_mart_town_sector__ranking__unique_key": "insert into mart_town_sector__ranking select * from mart_town_sector__ranking limit 1",
+    "check_mart_territory_sector__indicators__unique_key": "insert into mart_territory_sector__indicators select * from mart_territory_sector__indicators limit 1",
+    "check_mart_territory_metier__indicators__unique_key": "insert into mart_territory_metier__indicators select * from mart_territory_metier__indicators limit 1",
+    "check_mart_town__profile__unique_key": "delete from mart_town__profile where town_code = (select min(town_code) from mart_town__profile)",
+    "check_int_bmo__cells__reconcile_raw": "delete from int_bmo__cells where rowid = (select min(rowid) from int_bmo__cells)",
+    "check_int_territory__metier_projects__bassin_totals": "update int_territory__metier_projects set hiring_projects = hiring_projects + 10 "
+    "where territory_type = 'bassin' and rowid = (select min(rowid) from int_territory__metier_projects "
+    "where territory_type = 'bassin')",
+    "check_marts__no_negative_counts": "update mart_town__training_supply set places = -1 where rowid = 0",
+    "check_mart_town_sector__ranking__complete": "delete from mart_town_sector__ranking where rank = 1 and town_code = "
+    "(select min(town_code) from mart_town_sector__ranking)",
+    "check_int_catchment__town_communes__contains_town": "delete from int_catchment__town_communes where town_code = commune_code "
+    "and town_code = (select min(town_code) from int_towns__candidates)",
+    "check_int_crosswalk__one_sector": "update int_training__offer set sector_code = 'XYZ' where rowid = 0",
+    "check_ref_standardisation__coverage": "delete from ref_standardisation where indicator = 'log_hiring' and sector_code = 'BTP'",
+}
+
+
+def test_every_check_has_a_breaker():
+    _, checks = build_mod.discover()
+    assert {c.name for c in checks} == set(BREAKERS)
+
+
+@pytest.mark.parametrize("check_name", sorted(BREAKERS))
+def test_check_passes_on_good_data_and_fails_on_a_broken_copy(warehouse, tmp_path, check_name):
+    _, checks = build_mod.discover()
+    check = next(c for c in checks if c.name == check_name)
+    assert query(warehouse.path, f"select count(*) from ({check.sql})")[0][0] == 0  # noqa: S608
+    broken = tmp_path / "broken.duckdb"
+    shutil.copy(warehouse.path, broken)
+    con = duckdb.connect(str(broken))
+    try:
+        con.execute(BREAKERS[check_name])
+        failing = con.execute(f"select count(*) from ({check.sql})").fetchone()[0]  # noqa: S608
+    finally:
+        con.close()
+    assert failing > 0
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_failing_check_keeps_the_previous_warehouse(ingested, warehouse, tmp_path):
+    cfg, _ = ingested
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(build_mod.SQL_DIR, sql_dir)
+    (sql_dir / "checks" / "check_mart_town__profile__always_fails.sql").write_text(
+        "-- purpose: a deliberately failing check\n-- grain: one row\n-- upstream: mart_town__profile\n\n"
+        "select town_code from mart_town__profile limit 1\n",
+        encoding="utf-8",
+    )
+    before = digest(warehouse.path)
+    with pytest.raises(build_mod.BuildError, match="always_fails"):
+        build_mod.build(cfg, cfg.model, sql_dir=sql_dir)
+    assert digest(warehouse.path) == before
+    assert query(warehouse.path, "select count(*) from mart_town_sector__ranking")[0][0] > 0
+    assert not list(warehouse.path.parent.glob(".*building*"))
+
+
+def test_user_candidates_replace_the_default_list(ingested, tmp_path):
+    cfg, _ = ingested
+    target = tmp_path / "user.duckdb"
+    # Nevers, Saint-Dizier, and a pre-2019 code of Annecy (merged into 74010 in 2017)
+    result = build_mod.build(cfg, cfg.model, ["58194", "52448", "74010"], target=target)
+    towns = query(
+        result.path, "select town_code, candidate_origin from mart_town__profile order by 1"
+    )
+    assert [t[0] for t in towns] == ["52448", "58194", "74010"]
+    assert {t[1] for t in towns} == {"user list"}
+    assert (
+        query(result.path, "select count(distinct town_code) from mart_town_sector__ranking")[0][0]
+        == 3
+    )
