@@ -28,7 +28,7 @@ def run_model(
     con = con or duckdb.connect()
     for table, frame in tables.items():
         con.register("given_frame", frame)
-        con.execute(f"create or replace table {table} as select * from given_frame")
+        con.execute(f"create or replace table {table} as select * from given_frame")  # noqa: S608
         con.unregister("given_frame")
     settings = {**MODEL_DEFAULTS, **(params or {})}
     con.execute("create or replace table param_settings (name varchar, value double)")
