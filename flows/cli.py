@@ -225,5 +225,8 @@ def sources(
     console.print(f"{present}/{len(rows)} dataset vintages present")
 
 
+# Commands of the presentation layer live in their own modules, registered on `app` at import.
+from flows import cli_reports, cli_shortlist  # noqa: E402, F401
+
 if __name__ == "__main__":
     app()

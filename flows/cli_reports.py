@@ -1,0 +1,3 @@
+"""`gpect report`: per-town diagnostic reports (HTML site and PDF)."""
+
+from flows.cli import app  # noqa: F401

@@ -1,0 +1,3 @@
+"""`gpect shortlist`: the jury's ranked shortlist of candidate towns."""
+
+from flows.cli import app  # noqa: F401

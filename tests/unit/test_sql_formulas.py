@@ -1,0 +1,844 @@
+"""Given/expect tests of the warehouse formulas (sql/), each on a few hand-made rows.
+
+Every expected value is worked out by hand from the givens (the arithmetic is written out next to
+it); none is copied from a model's output.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import pandas as pd
+import pytest
+from sqlkit import run_model
+
+approx = pytest.approx
+
+
+def frame(dtypes: dict[str, str], *rows: tuple) -> pd.DataFrame:
+    """A small table: column -> dtype, then one tuple per row (None for a missing value)."""
+    return pd.DataFrame(list(rows), columns=list(dtypes)).astype(dtypes)
+
+
+def row(result: pd.DataFrame, **key) -> pd.Series:
+    """The one row of `result` matching `key` (fails if there are none or several)."""
+    mask = pd.Series(True, index=result.index)
+    for column, value in key.items():
+        mask &= result[column] == value
+    matched = result[mask]
+    assert len(matched) == 1, (key, matched)
+    return matched.iloc[0]
+
+
+# --- 1. Apportionment of BMO cells to communes and territories ---------------------------------
+
+GEO_FOR_WEIGHTS = frame(
+    {
+        "commune_code": "str",
+        "bassin_code": "str",
+        "departement_code": "str",
+        "working_age_population": "float",
+    },
+    ("A", "B1", "01", 300.0),
+    ("B", "B1", "01", 100.0),
+    ("C", "B1", "02", 50.0),  # same bassin, other département: a cell of its own
+    ("D", "B2", "01", None),  # a cell with no working-age figure at all
+    ("E", "B2", "01", None),
+    ("F", None, "01", 999.0),  # no bassin: not apportioned
+)
+
+
+def test_apportionment_weights_follow_working_age_population_within_the_cell():
+    w = run_model("int_bmo__apportionment_weights", {"int_geo__communes": GEO_FOR_WEIGHTS})
+    assert sorted(w.commune_code) == ["A", "B", "C", "D", "E"]
+    assert row(w, commune_code="A").weight == approx(300 / (300 + 100))  # 0.75
+    assert row(w, commune_code="B").weight == approx(100 / (300 + 100))  # 0.25
+    assert row(w, commune_code="C").weight == approx(1.0)  # alone in (B1, 02)
+    # no population in (B2, 01): equal shares 1/2
+    assert row(w, commune_code="D").weight == approx(0.5)
+    assert row(w, commune_code="E").weight == approx(0.5)
+    # every cell's weights sum to 1
+    assert w.groupby(["bassin_code", "departement_code"]).weight.sum().tolist() == approx([1, 1, 1])
+
+
+def test_cell_is_split_between_territories_and_conserved():
+    weights = run_model("int_bmo__apportionment_weights", {"int_geo__communes": GEO_FOR_WEIGHTS})
+    territories = frame(
+        {"territory_type": "str", "territory_code": "str", "commune_code": "str"},
+        ("bassin", "B1", "A"),
+        ("bassin", "B1", "B"),
+        ("bassin", "B1", "C"),
+        ("zone_emploi", "Z1", "A"),
+        ("zone_emploi", "Z2", "B"),
+        ("zone_emploi", "Z2", "C"),
+        ("catchment", "A", "A"),  # the catchment of town A holds commune A only
+    )
+    shares = run_model(
+        "int_territory__cell_shares",
+        {"int_territory__communes": territories, "int_bmo__apportionment_weights": weights},
+    )
+    assert row(shares, territory_code="A", departement_code="01").share == approx(0.75)
+    assert row(shares, territory_code="B1", departement_code="01").share == approx(1.0)
+    assert row(shares, territory_code="Z2", departement_code="01").share == approx(0.25)
+
+    cells = frame(
+        {
+            "survey_year": "int",
+            "metier_nomenclature": "str",
+            "metier_code": "str",
+            "metier_label": "str",
+            "sector_code": "str",
+            "bassin_code": "str",
+            "departement_code": "str",
+            "hiring_projects": "float",
+            "difficult_projects": "float",
+            "seasonal_projects": "float",
+            "hiring_is_estimated": "bool",
+            "difficult_is_estimated": "bool",
+        },
+        # 100 projects in (B1, 01), its difficult count an estimate
+        (2024, "FAP2021", "M1", "Métier 1", "S", "B1", "01", 100.0, 40.0, 8.0, False, True),
+        # a secret cell in (B1, 02): hiring estimated at B/2 = 2.5
+        (2024, "FAP2021", "M1", "Métier 1", "S", "B1", "02", 2.5, 1.0, 0.0, True, True),
+    )
+    projects = run_model(
+        "int_territory__metier_projects",
+        {"int_bmo__cells": cells, "int_territory__cell_shares": shares},
+    )
+    town = row(projects, territory_type="catchment", territory_code="A")
+    assert town.hiring_projects == approx(100 * 0.75)  # 75
+    assert town.difficult_projects == approx(40 * 0.75)  # 30
+    assert town.seasonal_projects == approx(8 * 0.75)  # 6
+    assert town.hiring_estimated == approx(0.0)  # its only cell's hiring is published
+    assert town.difficult_estimated == approx(40 * 0.75)  # the estimated part is carried: 30
+
+    bassin = row(projects, territory_type="bassin", territory_code="B1")
+    assert bassin.hiring_projects == approx(100 + 2.5)
+    assert bassin.hiring_estimated == approx(2.5)
+    assert bassin.difficult_estimated == approx(40 + 1)
+
+    # Conservation: the zones d'emploi partition the bassin's communes, so they hold the cells whole.
+    zones = projects[projects.territory_type == "zone_emploi"]
+    assert row(zones, territory_code="Z1").hiring_projects == approx(75.0)
+    assert row(zones, territory_code="Z2").hiring_projects == approx(100 * 0.25 + 2.5 * 1.0)
+    assert zones.hiring_projects.sum() == approx(100 + 2.5)
+    assert zones.difficult_projects.sum() == approx(40 + 1)
+    assert zones.hiring_estimated.sum() == approx(2.5)
+
+
+# --- 2. Censoring: estimates for secret BMO cells ----------------------------------------------
+
+BMO_COLUMNS = {
+    "survey_year": "int",
+    "metier_nomenclature": "str",
+    "metier_code": "str",
+    "metier_label": "str",
+    "fap_family_code": "str",
+    "region_code": "str",
+    "departement_code": "str",
+    "bassin_code": "str",
+    "bassin_label": "str",
+    "hiring_projects_count": "float",
+    "difficult_projects_count": "float",
+    "seasonal_projects_count": "float",
+    "hiring_is_secret": "bool",
+    "difficult_is_secret": "bool",
+    "seasonal_is_secret": "bool",
+}
+
+
+def _bmo(metier, dept, bassin, hiring, difficult, seasonal):
+    """One stg BMO row; a None count is a secret cell."""
+    return (
+        2024,
+        "FAP2021",
+        metier,
+        f"Métier {metier}",
+        metier[:3],
+        "R" + dept,
+        dept,
+        bassin,
+        f"Bassin {bassin}",
+        hiring,
+        difficult,
+        seasonal,
+        hiring is None,
+        difficult is None,
+        seasonal is None,
+    )
+
+
+BMO = frame(
+    BMO_COLUMNS,
+    # métier M1, département 01: difficult rate of the published cells (18 + 12) / (60 + 40) = 0.3
+    _bmo("M1", "01", "B1", None, None, None),  # all secret
+    _bmo("M1", "01", "B2", 60.0, 18.0, 6.0),
+    _bmo("M1", "01", "B3", 40.0, 12.0, 4.0),
+    _bmo("M1", "01", "B4", 10.0, None, 0.0),  # hiring 10 known, difficult secret
+    _bmo("M1", "01", "B5", 20.0, None, 0.0),  # 20 x 0.3 = 6 >= B
+    # département 02 publishes no difficult count for M1: the national rate applies
+    _bmo("M1", "02", "B6", 10.0, None, 0.0),
+    _bmo("M1", "03", "B7", 100.0, 60.0, 10.0),
+    # métier M2: an inconsistent published rate 15 / 10 = 1.5 > 1
+    _bmo("M2", "01", "B1", None, None, None),
+    _bmo("M2", "01", "B2", 10.0, 15.0, 0.0),
+)
+
+CROSSWALK = frame(
+    {"metier_nomenclature": "str", "metier_code": "str", "sector_code": "str"},
+    ("FAP2021", "M1", "IND_PROD"),
+    ("FAP2021", "M2", "MAINT"),
+)
+
+
+def _cells(params=None, crosswalk=CROSSWALK):
+    return run_model(
+        "int_bmo__cells",
+        {"stg_france_travail__bmo": BMO, "int_crosswalk__metier_sector": crosswalk},
+        params,
+    )
+
+
+def test_secret_hiring_cell_is_the_censoring_midpoint():
+    cells = _cells()
+    assert len(cells) == len(BMO)
+    c = row(cells, metier_code="M1", bassin_code="B1")
+    assert c.hiring_projects == approx(5 / 2)  # B / 2
+    assert c.hiring_is_estimated and c.difficult_is_estimated and c.seasonal_is_estimated
+    assert c.estimate_method == "censored_midpoint"
+    assert c.sector_code == "IND_PROD"
+    # its difficult / seasonal counts: 2.5 x the département rates of published cells
+    assert c.difficult_projects == approx(2.5 * (18 + 12) / (60 + 40))  # 0.75
+    assert c.seasonal_projects == approx(2.5 * (6 + 4 + 0 + 0) / (60 + 40 + 10 + 20))
+
+
+def test_secret_difficult_cell_uses_the_departement_rate_within_the_censoring_bound():
+    cells = _cells()
+    c = row(cells, metier_code="M1", bassin_code="B4")
+    assert c.hiring_projects == approx(10.0)
+    assert not c.hiring_is_estimated and c.difficult_is_estimated and not c.seasonal_is_estimated
+    assert c.difficult_projects == approx(10 * 0.3)  # 3.0 < B
+    assert c.estimate_method == "rate_within_censoring"
+    # 20 x 0.3 = 6 >= B = 5: the value must lie below B, so B / 2
+    assert row(cells, metier_code="M1", bassin_code="B5").difficult_projects == approx(5 / 2)
+    # published cells are untouched and carry no method
+    published = row(cells, metier_code="M1", bassin_code="B2")
+    assert (published.hiring_projects, published.difficult_projects) == (60.0, 18.0)
+    assert pd.isna(published.estimate_method) and not published.difficult_is_estimated
+
+
+def test_national_rate_when_the_departement_publishes_none():
+    cells = _cells()
+    # national M1 rate over published cells: (18 + 12 + 60) / (60 + 40 + 100) = 0.45
+    c = row(cells, metier_code="M1", bassin_code="B6")
+    assert c.difficult_projects == approx(10 * (18 + 12 + 60) / (60 + 40 + 100))  # 4.5
+
+
+def test_estimate_never_exceeds_hiring():
+    # M2 rate 1.5: 2.5 x 1.5 = 3.75 < B, but a cell cannot have more difficult than hiring projects
+    cells = _cells()
+    c = row(cells, metier_code="M2", bassin_code="B1")
+    assert c.hiring_projects == approx(2.5)
+    assert c.difficult_projects == approx(min(2.5 * 1.5, 2.5))  # 2.5
+    estimated = cells[cells.difficult_is_estimated]
+    assert len(estimated) == 5
+    assert (estimated.difficult_projects <= estimated.hiring_projects).all()
+    # the published M2 cell keeps its inconsistent 15 > 10: only estimates are bounded
+    assert row(cells, metier_code="M2", bassin_code="B2").difficult_projects == 15
+
+
+def test_censoring_bound_is_a_parameter():
+    cells = _cells({"secret_upper_bound": 4})
+    assert row(cells, metier_code="M1", bassin_code="B1").hiring_projects == approx(4 / 2)
+    assert row(cells, metier_code="M1", bassin_code="B4").difficult_projects == approx(3.0)  # < 4
+    assert row(cells, metier_code="M1", bassin_code="B6").difficult_projects == approx(
+        2.0
+    )  # 4.5>=4
+
+
+# --- 3. Shrinkage: empirical-Bayes priors and the shrunk difficulty rate -----------------------
+
+
+def test_prior_level_and_method_of_moments_prior_strength():
+    cells = frame(
+        {
+            "survey_year": "int",
+            "sector_code": "str",
+            "departement_code": "str",
+            "region_code": "str",
+            "hiring_projects": "float",
+            "difficult_projects": "float",
+        },
+        (2024, "S", "01", "R1", 30.0, 12.0),  # département 01: n = 50, x = 20
+        (2024, "S", "01", "R1", 20.0, 8.0),
+        (2024, "S", "02", "R1", 10.0, 1.0),  # n = 10 < 30; région R1: n = 60, x = 21
+        (2024, "S", "03", "R2", 20.0, 9.0),  # n = 20 < 30; région R2: n = 20 < 30 -> national
+        (2024, "S", "04", "R3", 30.0, 3.0),  # exactly 30: département level
+        (2024, "T", "01", "R1", 2000.0, 1000.0),
+        (2024, "U", "01", "R1", 100.0, 50.0),
+        (2024, "W", "01", "R1", 100.0, 50.0),
+    )
+    bassins = frame(
+        {
+            "territory_type": "str",
+            "territory_code": "str",
+            "survey_year": "int",
+            "sector_code": "str",
+            "hiring_projects": "float",
+            "difficult_projects": "float",
+        },
+        ("bassin", "b1", 2024, "S", 40.0, 10.0),
+        ("bassin", "b2", 2024, "S", 30.0, 18.0),
+        ("bassin", "b3", 2024, "S", 10.0, 2.0),
+        ("bassin", "b4", 2024, "S", 0.0, 0.0),  # no projects: left out
+        ("catchment", "t1", 2024, "S", 50.0, 50.0),  # not a bassin: left out
+        ("bassin", "b1", 2024, "T", 1000.0, 520.0),
+        ("bassin", "b2", 2024, "T", 1000.0, 480.0),
+        ("bassin", "b1", 2024, "U", 50.0, 0.0),
+        ("bassin", "b2", 2024, "U", 50.0, 50.0),
+        ("bassin", "b1", 2024, "W", 50.0, 25.0),
+        ("bassin", "b2", 2024, "W", 50.0, 25.0),
+    )
+    priors = run_model(
+        "int_bmo__prior_rates",
+        {"int_bmo__cells": cells, "int_territory__sector_projects": bassins},
+    )
+    assert len(priors) == 4 + 3
+
+    p = (12 + 8 + 1 + 9 + 3) / (30 + 20 + 10 + 20 + 30)  # national rate of S: 33 / 110 = 0.3
+    d01 = row(priors, sector_code="S", departement_code="01")
+    assert (d01.prior_level, d01.prior_rate) == ("département", approx(20 / 50))
+    d02 = row(priors, sector_code="S", departement_code="02")
+    assert (d02.prior_level, d02.prior_rate) == ("région", approx((12 + 8 + 1) / (30 + 20 + 10)))
+    d03 = row(priors, sector_code="S", departement_code="03")
+    assert (d03.prior_level, d03.prior_rate) == ("national", approx(p))
+    d04 = row(priors, sector_code="S", departement_code="04")
+    assert (d04.prior_level, d04.prior_rate) == ("département", approx(3 / 30))
+    assert d01.national_rate == approx(p)
+
+    # κ for S over its 3 bassins with projects: n = 40, 30, 10; p_b = 0.25, 0.6, 0.2
+    n_total = 40 + 30 + 10
+    v = (40 * (0.25 - p) ** 2 + 30 * (0.6 - p) ** 2 + 10 * (0.2 - p) ** 2) / n_total  # 0.03625
+    tau2 = v - p * (1 - p) * 3 / n_total  # 0.03625 - 0.007875 = 0.028375
+    kappa = p * (1 - p) / tau2 - 1  # 6.4009
+    assert 2 < kappa < 500
+    assert priors[priors.sector_code == "S"].prior_strength.tolist() == approx([kappa] * 4)
+
+    # T: p = 0.5, V = 0.02² = 0.0004, τ² = 0.0004 − 0.25·2/2000 = 0.00015, κ = 1665.7 -> 500
+    assert row(priors, sector_code="T").prior_strength == approx(500)
+    # U: p = 0.5, V = 0.25, τ² = 0.25 − 0.25·2/100 = 0.245, κ = 0.0204 -> 2
+    assert row(priors, sector_code="U").prior_strength == approx(2)
+    # W: bassins all at p̄, τ² < 0 (no extra-binomial spread) -> 500
+    assert row(priors, sector_code="W").prior_strength == approx(500)
+
+
+def test_territory_sector_indicators_shrink_and_standardise():
+    projects = frame(
+        {
+            "territory_type": "str",
+            "territory_code": "str",
+            "survey_year": "int",
+            "sector_code": "str",
+            "hiring_projects": "float",
+            "difficult_projects": "float",
+            "seasonal_projects": "float",
+            "hiring_estimated": "float",
+            "working_age_population": "float",
+        },
+        ("bassin", "B1", 2024, "S", 40.0, 10.0, 4.0, 2.5, 8000.0),
+        ("catchment", "C1", 2024, "S", 0.0, 0.0, 0.0, 0.0, 1000.0),
+    )
+    departement = frame(
+        {"territory_type": "str", "territory_code": "str", "departement_code": "str"},
+        ("bassin", "B1", "01"),
+        ("catchment", "C1", "01"),
+    )
+    priors = frame(
+        {
+            "survey_year": "int",
+            "sector_code": "str",
+            "departement_code": "str",
+            "prior_rate": "float",
+            "prior_level": "str",
+            "prior_strength": "float",
+        },
+        (2024, "S", "01", 0.35, "département", 20.0),
+        (2024, "S", "02", 0.9, "région", 3.0),  # another département: not used
+    )
+    tension = frame(
+        {"bassin_code": "str", "sector_code": "str", "tension_class": "float"},
+        ("B1", "S", 4.0),
+        ("B2", "S", 1.0),
+    )
+    geo = frame(
+        {"commune_code": "str", "bassin_code": "str"},
+        ("C1", "B1"),
+        ("C2", "B1"),
+        ("C3", "B2"),
+    )
+    reference = frame(
+        {"indicator": "str", "sector_code": "str", "mean": "str", "sd": "str"},
+        ("log_hiring", "S", "3.0", "1.5"),
+        ("log_intensity", "S", "1.0", "0.5"),
+        ("log_difficult_intensity", "S", "0.5", "0.4"),
+    )
+    out = run_model(
+        "mart_territory_sector__indicators",
+        {
+            "int_territory__sector_projects": projects,
+            "int_territory__departement": departement,
+            "int_bmo__prior_rates": priors,
+            "int_tension__bassin_sector": tension,
+            "int_geo__communes": geo,
+            "ref_standardisation": reference,
+        },
+    )
+    assert len(out) == 2
+    b = row(out, territory_type="bassin")
+    shrunk = (10 + 20 * 0.35) / (40 + 20)  # (x + κ·prior) / (n + κ) = 17 / 60
+    assert b.difficulty_rate == approx(10 / 40)
+    assert b.difficulty_rate_shrunk == approx(shrunk)
+    assert (b.prior_rate, b.prior_level, b.prior_strength) == (0.35, "département", 20.0)
+    assert b.estimated_share == approx(2.5 / 40)
+    assert b.seasonal_share == approx(4 / 40)
+    assert b.hiring_per_1000 == approx(1000 * 40 / 8000)  # 5
+    assert b.difficult_per_1000 == approx(5 * shrunk)
+    assert b.tension_class == 4
+    assert b.z_hiring == approx((math.log(1 + 40) - 3.0) / 1.5)
+    assert b.z_intensity == approx((math.log(1 + 5) - 1.0) / 0.5)
+    assert b.z_demand_pressure == approx((math.log(1 + 5 * shrunk) - 0.5) / 0.4)
+
+    c = row(out, territory_type="catchment")
+    # no projects: the shrunk rate is the prior, (0 + 20·0.35) / (0 + 20)
+    assert c.difficulty_rate_shrunk == approx(0.35)
+    assert pd.isna(c.difficulty_rate) and pd.isna(c.estimated_share)
+    assert c.tension_class == 4  # the catchment takes its town's bassin B1
+    assert c.z_hiring == approx((math.log(1) - 3.0) / 1.5)  # -2
+
+
+# --- 4. Commune pairs and travel time ----------------------------------------------------------
+
+GEO_POINTS = frame(
+    {"commune_code": "str", "latitude": "float", "longitude": "float"},
+    ("A", 45.0, 5.0),
+    ("B", 45.2, 5.0),  # 0.2° north of A
+    ("C", 45.25, 5.0),  # 0.25° north of A: 27.8 km -> 36 min, beyond 30
+    ("D", 47.0, 5.0),  # far away
+)
+
+
+def test_commune_pairs_travel_time_and_limit():
+    pairs = run_model("int_geo__commune_pairs", {"int_geo__communes": GEO_POINTS})
+    km = 6371.0 * math.radians(0.2)  # same meridian: arc length R·Δφ ≈ 22.239 km
+    minutes = km * 1.3 / 60 * 60  # × detour / speed (km/h) × 60 ≈ 28.91
+    ab = row(pairs, origin_code="A", destination_code="B")
+    assert ab.distance_km == approx(km, rel=1e-9)
+    assert ab.travel_minutes == approx(minutes, rel=1e-9)
+    ba = row(pairs, origin_code="B", destination_code="A")
+    assert ba.travel_minutes == approx(minutes, rel=1e-9)
+    # A -> C: 6371·radians(0.25)·1.3 = 36.1 min > 30
+    assert pairs[(pairs.origin_code == "A") & (pairs.destination_code == "C")].empty
+    assert set(pairs[pairs.origin_code == "D"].destination_code) == {"D"}  # only its self pair
+    selfs = pairs[pairs.origin_code == pairs.destination_code]
+    assert sorted(selfs.origin_code) == ["A", "B", "C", "D"]
+    assert (selfs.travel_minutes == 0).all() and (selfs.distance_km == 0).all()
+    # B -> C: 0.05° = 5.56 km -> 7.2 min
+    bc = row(pairs, origin_code="B", destination_code="C")
+    assert bc.travel_minutes == approx(6371.0 * math.radians(0.05) * 1.3, rel=1e-9)
+    assert len(pairs) == 4 + 2 + 2  # self pairs, A<->B, B<->C
+
+
+def test_commune_pairs_follow_the_parameters():
+    # 20 minutes: A <-> B (28.9 min) drops out
+    pairs = run_model(
+        "int_geo__commune_pairs", {"int_geo__communes": GEO_POINTS}, {"catchment_minutes": 20}
+    )
+    assert pairs[(pairs.origin_code == "A") & (pairs.destination_code == "B")].empty
+    # 80 km/h: A -> B takes 22.239 × 1.3 / 80 × 60 ≈ 21.7 min
+    pairs = run_model(
+        "int_geo__commune_pairs", {"int_geo__communes": GEO_POINTS}, {"speed_kmh": 80}
+    )
+    ab = row(pairs, origin_code="A", destination_code="B")
+    assert ab.travel_minutes == approx(6371.0 * math.radians(0.2) * 1.3 / 80 * 60, rel=1e-9)
+
+
+# --- 5. E2SFCA accessibility -------------------------------------------------------------------
+
+
+def test_e2sfca_by_hand():
+    geo = frame(
+        {"commune_code": "str", "working_age_population": "float"},
+        ("A", 1000.0),
+        ("B", 2000.0),
+        ("C", 4000.0),
+    )
+    minutes = {("A", "A"): 0, ("B", "B"): 0, ("C", "C"): 0}
+    minutes |= {("A", "B"): 15, ("A", "C"): 25, ("B", "C"): 5}
+    pairs = frame(
+        {"origin_code": "str", "destination_code": "str", "travel_minutes": "float"},
+        *[(o, d, float(t)) for (o, d), t in minutes.items()],
+        *[(d, o, float(t)) for (o, d), t in minutes.items() if o != d],
+    )
+    offer = frame(
+        {
+            "commune_code": "str",
+            "sector_code": "str",
+            "qualification_level": "float",
+            "places": "float",
+        },
+        ("A", "S", 4.0, 20.0),
+        ("A", "S", 4.0, 10.0),  # summed: 30 places at A, level 4
+        ("B", "S", 5.0, 10.0),
+        ("C", "S", 4.0, 0.0),  # no places: not supply
+        ("C", "S", None, 50.0),  # no level: not supply
+        (None, "S", 4.0, 99.0),  # no commune: not supply
+    )
+    out = run_model(
+        "int_access__e2sfca",
+        {"int_training__offer": offer, "int_geo__commune_pairs": pairs, "int_geo__communes": geo},
+    )
+    w0, w15, w25, w5 = 1.0, 0.68, 0.22, 1.0  # bands 0–10, 10–20, 20–30
+    # step 1: R_A = 30 / (1000·1 + 2000·0.68 + 4000·0.22) = 30 / 3240
+    r_a = 30 / (1000 * w0 + 2000 * w15 + 4000 * w25)
+    # R_B = 10 / (2000·1 + 1000·0.68 + 4000·1) = 10 / 6680
+    r_b = 10 / (2000 * w0 + 1000 * w15 + 4000 * w5)
+    level4 = out[out.qualification_level == 4].set_index("commune_code").accessible_places_per_1000
+    level5 = out[out.qualification_level == 5].set_index("commune_code").accessible_places_per_1000
+    # step 2: A_i = Σ_j R_j W(t_ij), per 1,000
+    assert level4["A"] == approx(1000 * r_a * w0)  # 9.259
+    assert level4["B"] == approx(1000 * r_a * w15)
+    assert level4["C"] == approx(1000 * r_a * w25)
+    assert level5["A"] == approx(1000 * r_b * w15)
+    assert level5["B"] == approx(1000 * r_b * w0)
+    assert level5["C"] == approx(1000 * r_b * w5)
+    assert len(out) == 6 and set(out.sector_code) == {"S"}
+    # with symmetric pairs, Σ_i P_i A_i / 1000 gives back every place: 30 at level 4, 10 at level 5
+    pop = geo.set_index("commune_code").working_age_population
+    assert (level4 * pop).sum() / 1000 == approx(30)
+    assert (level5 * pop).sum() / 1000 == approx(10)
+
+
+# --- 6. The reference distribution -------------------------------------------------------------
+
+
+def test_reference_distribution_uses_the_latest_year_of_bassins():
+    projects = frame(
+        {
+            "territory_type": "str",
+            "territory_code": "str",
+            "survey_year": "int",
+            "sector_code": "str",
+            "hiring_projects": "float",
+            "difficult_projects": "float",
+            "working_age_population": "float",
+        },
+        ("bassin", "b1", 2024, "S", 9.0, 3.0, 3000.0),  # intensity 3, difficult intensity 1
+        ("bassin", "b2", 2024, "S", 99.0, 50.0, 1000.0),  # 99, 50
+        ("bassin", "b3", 2024, "S", 999.0, 100.0, 1000.0),  # 999, 100
+        ("bassin", "b1", 2023, "S", 5000.0, 4000.0, 10.0),  # older year: ignored
+        ("catchment", "t1", 2024, "S", 1e6, 1e6, 10.0),  # not a bassin: ignored
+    )
+    access = frame(
+        {
+            "commune_code": "str",
+            "sector_code": "str",
+            "access_all": "float",
+            "access_l4": "float",
+            "access_l5": "float",
+            "access_l6": "float",
+        },
+        ("A", "S", 0.0, 0.0, 0.0, 0.0),
+        ("B", "S", 1.0, 1.0, 0.0, 0.0),
+        ("C", "S", 3.0, 2.0, 1.0, 0.0),
+    )
+    offer = frame(
+        {
+            "commune_code": "str",
+            "sector_code": "str",
+            "qualification_level": "int",
+            "places": "float",
+        },
+        ("A", "S", 4, 20.0),
+        ("B", "S", 5, 10.0),
+        (None, "S", 4, 1000.0),  # no commune: not counted
+    )
+    out = run_model(
+        "mart_reference__distribution",
+        {
+            "int_territory__sector_projects": projects,
+            "int_access__commune_sector": access,
+            "int_training__offer": offer,
+        },
+    )
+    assert set(out.reference_survey_year) == {2024}
+    ind = out.set_index("indicator")
+    assert len(out) == 7  # 3 demand + log_access + access_l4/l5/l6
+
+    # log1p hiring: ln 10, ln 100, ln 1000 = ln10·(1, 2, 3): mean ln 100, sample sd ln 10
+    assert ind.loc["log_hiring", "mean"] == approx(math.log(100))
+    assert ind.loc["log_hiring", "sd"] == approx(math.log(10))
+    log_int = [math.log(1 + 3), math.log(1 + 99), math.log(1 + 999)]
+    assert ind.loc["log_intensity", "mean"] == approx(sum(log_int) / 3)
+    assert ind.loc["log_intensity", "sd"] == approx(statistics.stdev(log_int))
+    assert ind.loc["log_intensity", "median"] == approx(99)  # median of 3, 99, 999
+    log_dif = [math.log(1 + 1), math.log(1 + 50), math.log(1 + 100)]
+    assert ind.loc["log_difficult_intensity", "mean"] == approx(sum(log_dif) / 3)
+    assert ind.loc["log_difficult_intensity", "sd"] == approx(statistics.stdev(log_dif))
+    assert ind.loc["log_difficult_intensity", "median"] == approx(50)
+
+    # supply over communes: ln 1, ln 2, ln 4 = ln2·(0, 1, 2): mean ln 2, sd ln 2; median access 1
+    assert ind.loc["log_access", "mean"] == approx(math.log(2))
+    assert ind.loc["log_access", "sd"] == approx(math.log(2))
+    assert ind.loc["log_access", "median"] == approx(1)
+    assert ind.loc["log_access", "national_total"] == approx(20 + 10)
+    assert (ind.loc["access_l4", "median"], ind.loc["access_l4", "national_total"]) == (1, 20)
+    assert (ind.loc["access_l5", "median"], ind.loc["access_l5", "national_total"]) == (0, 10)
+    assert (ind.loc["access_l6", "median"], ind.loc["access_l6", "national_total"]) == (0, 0)
+
+
+# --- 7. Ranking of training sectors in a town --------------------------------------------------
+
+RANKING_INPUTS = {
+    "int_towns__candidates": frame({"town_code": "str", "town_label": "str"}, ("T1", "Ville")),
+    "ref_sectors": frame(
+        {"sector_code": "str", "sector_label": "str"},
+        ("IND_PROD", "Production"),
+        ("MAINT", "Maintenance"),
+        ("SANTE", "Santé"),
+        ("NC", "Non classé"),
+    ),
+    "mart_territory_sector__indicators": frame(
+        {
+            "territory_type": "str",
+            "territory_code": "str",
+            "survey_year": "int",
+            "sector_code": "str",
+            "hiring_projects": "float",
+            "difficult_projects": "float",
+            "difficulty_rate_shrunk": "float",
+            "hiring_per_1000": "float",
+            "estimated_share": "float",
+            "tension_class": "float",
+            "z_demand_pressure": "float",
+            "z_hiring": "float",
+            "z_intensity": "float",
+        },
+        ("catchment", "T1", 2024, "IND_PROD", 120.0, 50.0, 0.4, 6.0, 0.1, 4.0, 1.0, 0.5, 0.3),
+        ("catchment", "T1", 2024, "MAINT", 80.0, 10.0, 0.2, 4.0, 0.0, 2.0, -0.5, 2.0, 1.0),
+        # SANTE has no 2024 catchment row: these two must be ignored
+        ("catchment", "T1", 2023, "SANTE", 500.0, 400.0, 0.8, 50.0, 0.0, 5.0, 9.0, 9.0, 9.0),
+        ("bassin", "T1", 2024, "SANTE", 500.0, 400.0, 0.8, 50.0, 0.0, 5.0, 9.0, 9.0, 9.0),
+    ),
+    "int_access__commune_sector": frame(
+        {
+            "commune_code": "str",
+            "sector_code": "str",
+            "access_all": "float",
+            "access_l4": "float",
+            "access_l5": "float",
+            "access_l6": "float",
+        },
+        ("T1", "IND_PROD", 0.5, 0.3, 0.05, 0.0),
+        ("T1", "MAINT", 3.0, 0.0, 0.0, 0.0),
+        ("T1", "NC", 0.1, 0.0, 0.0, 0.1),  # level 6, all fields
+    ),
+    "ref_standardisation": frame(
+        {
+            "indicator": "str",
+            "sector_code": "str",
+            "mean": "str",
+            "sd": "str",
+            "median": "str",
+            "national_total": "str",
+        },
+        ("log_access", "IND_PROD", "0.8", "0.4", "0.6", "500"),
+        ("log_access", "MAINT", "0.5", "0.5", "1.0", "300"),
+        ("log_access", "SANTE", "0.05", "0.2", "0", "10"),  # thin: mean < 0.1
+        ("log_hiring", "SANTE", "2.0", "1.0", None, None),
+        ("log_intensity", "SANTE", "1.0", "0.5", "2.0", None),
+        ("log_difficult_intensity", "SANTE", "0.5", "0.25", "1.0", None),
+        ("log_difficult_intensity", "IND_PROD", "0.2", "0.5", "1.5", None),
+        ("log_intensity", "MAINT", "1.0", "0.5", "3.5", None),
+        ("access_l4", "IND_PROD", None, None, "0.2", "100"),
+        ("access_l5", "IND_PROD", None, None, "0.1", "50"),
+        ("access_l6", "NC", None, None, "0.05", "70"),
+    ),
+    "int_bmo__prior_rates": frame(
+        {"survey_year": "int", "sector_code": "str", "national_rate": "float"},
+        (2024, "IND_PROD", 0.3),
+        (2023, "IND_PROD", 0.9),  # older year: not the national reference
+        (2024, "MAINT", 0.25),
+    ),
+    "ref_operator_catalogue": frame(
+        {
+            "sector_code": "str",
+            "qualification_level": "str",
+            "distance_learning": "str",
+            "work_study": "str",
+        },
+        ("IND_PROD", "5", "true", "false"),
+        ("IND_PROD", "6", "false", "true"),
+        ("MAINT", "4", "false", "false"),
+    ),
+}
+
+# Components by hand (default weights 0.4 / 0.3 / 0.3):
+# IND_PROD: dp = 1.0; vi = (0.5 + 0.3) / 2 = 0.4; supply z = (ln 1.5 − 0.8) / 0.4 = −0.9863,
+#           sg = 0.3 − (−0.9863) = 1.2863
+# MAINT:    dp = −0.5; vi = (2.0 + 1.0) / 2 = 1.5; supply z = (ln 4 − 0.5) / 0.5 = 1.7726,
+#           sg = 1.0 − 1.7726 = −0.7726
+# SANTE:    no row: z from the reference at 0 projects: dp = (0 − 0.5) / 0.25 = −2,
+#           z_hiring = (0 − 2) / 1 = −2, z_intensity = (0 − 1) / 0.5 = −2, vi = −2; thin supply: sg = 0
+COMPONENTS = {
+    "IND_PROD": (1.0, (0.5 + 0.3) / 2, 0.3 - (math.log(1 + 0.5) - 0.8) / 0.4),
+    "MAINT": (-0.5, (2.0 + 1.0) / 2, 1.0 - (math.log(1 + 3.0) - 0.5) / 0.5),
+    "SANTE": ((0 - 0.5) / 0.25, ((0 - 2.0) / 1.0 + (0 - 1.0) / 0.5) / 2, 0.0),
+}
+
+
+def _score(sector, w_dp=0.4, w_vi=0.3, w_sg=0.3):
+    dp, vi, sg = COMPONENTS[sector]
+    return w_dp * dp + w_vi * vi + w_sg * sg
+
+
+def test_ranking_score_components_and_order():
+    out = run_model("mart_town_sector__ranking", RANKING_INPUTS)
+    assert sorted(out.sector_code) == ["IND_PROD", "MAINT", "SANTE"]  # 'NC' is not ranked
+    for sector, (dp, vi, sg) in COMPONENTS.items():
+        r = row(out, sector_code=sector)
+        assert (r.demand_pressure, r.volume_intensity, r.supply_gap) == approx((dp, vi, sg))
+        assert r.score == approx(_score(sector))
+        assert r.contribution_supply_gap == approx(0.3 * sg)
+    # 0.4·1 + 0.3·0.4 + 0.3·1.2863 = 0.906 > −0.2 + 0.45 − 0.2318 = 0.018 > −0.8 − 0.6 = −1.4
+    assert out.sort_values("rank").sector_code.tolist() == ["IND_PROD", "MAINT", "SANTE"]
+    assert out.sort_values("rank")["rank"].tolist() == [1, 2, 3]
+
+
+def test_ranking_thin_supply_sector_gets_no_supply_gap():
+    out = run_model("mart_town_sector__ranking", RANKING_INPUTS)
+    sante = row(out, sector_code="SANTE")
+    assert sante.is_supply_data_thin and sante.supply_gap == 0
+    # otherwise (ln 1 − 0.05) / 0.2 = −0.25 would give SANTE a gap of −2 − (−0.25)
+    assert not row(out, sector_code="IND_PROD").is_supply_data_thin
+    assert sante.hiring_projects == 0 and pd.isna(sante.tension_class)
+
+
+def test_ranking_reasons_name_the_strongest_positive_components():
+    out = run_model("mart_town_sector__ranking", RANKING_INPUTS)
+    # IND_PROD contributions: dp 0.4 > sg 0.386 > vi 0.12; difficult per 1000 = 6.0 × 0.4 = 2.4;
+    # tension class 4 is added
+    assert row(out, sector_code="IND_PROD").reasons == (
+        "2.4 recrutements difficiles pour 1 000 habitants de 15 à 64 ans (médiane des bassins : 1.5),"
+        " 40 % des projets (France : 30 %)"
+        " ; offre de formation accessible faible : 0.50 place pour 1 000 habitants de 15 à 64 ans"
+        " (médiane nationale : 0.60)"
+        " ; tension officielle 4/5 dans le bassin"
+    )
+    # MAINT: only volume/intensity is positive (0.3·1.5); tension 2 is not mentioned
+    assert row(out, sector_code="MAINT").reasons == (
+        "80 projets de recrutement à moins de 30 minutes, 4.0 pour 1 000 habitants de 15 à 64 ans"
+        " (médiane des bassins : 3.5)"
+    )
+    assert row(out, sector_code="SANTE").reasons == (
+        "aucun indicateur au-dessus de la référence nationale"
+    )
+
+
+def test_ranking_weights_are_parameters():
+    volume_only = {
+        "weight_demand_pressure": 0,
+        "weight_volume_intensity": 1,
+        "weight_supply_gap": 0,
+    }
+    out = run_model("mart_town_sector__ranking", RANKING_INPUTS, volume_only)
+    # vi: MAINT 1.5 > IND_PROD 0.4 > SANTE −2
+    assert out.sort_values("rank").sector_code.tolist() == ["MAINT", "IND_PROD", "SANTE"]
+    assert row(out, sector_code="MAINT").score == approx(_score("MAINT", 0, 1, 0))
+    supply_only = {
+        "weight_demand_pressure": 0,
+        "weight_volume_intensity": 0,
+        "weight_supply_gap": 1,
+    }
+    out = run_model("mart_town_sector__ranking", RANKING_INPUTS, supply_only)
+    # sg: IND_PROD 1.29 > SANTE 0 (thin, neutral) > MAINT −0.77
+    assert out.sort_values("rank").sector_code.tolist() == ["IND_PROD", "SANTE", "MAINT"]
+
+
+def test_ranking_level_and_operator_catalogue():
+    out = run_model("mart_town_sector__ranking", RANKING_INPUTS)
+    ind = row(out, sector_code="IND_PROD")
+    # ratios to the national medians: l4 0.3/0.2 = 1.5, l5 0.05/0.1 = 0.5, l6 0.1/0.05 = 2 -> 5
+    assert ind.suggested_level == 5
+    assert ind.is_in_operator_catalogue and list(ind.operator_levels) == [5, 6]
+    assert ind.operator_can_deliver_level
+    assert ind.operator_distance_learning and ind.operator_work_study
+    maint = row(out, sector_code="MAINT")
+    # no national level-4/5 supply recorded for MAINT: only level 6 is measured
+    assert maint.suggested_level == 6 and not maint.operator_can_deliver_level
+    sante = row(out, sector_code="SANTE")
+    assert not sante.is_in_operator_catalogue
+    assert not sante.operator_can_deliver_level and not sante.operator_work_study
+
+
+# --- 8. Checks: zero rows on good data, rows on broken data ------------------------------------
+
+
+def test_check_catchment_contains_its_town():
+    towns = frame({"town_code": "str", "town_label": "str"}, ("A", "Ville A"), ("B", "Ville B"))
+    pairs = run_model("int_geo__commune_pairs", {"int_geo__communes": GEO_POINTS})
+
+    def check(pairs):
+        catchment = run_model(
+            "int_catchment__town_communes",
+            {"int_towns__candidates": towns, "int_geo__commune_pairs": pairs},
+        )
+        return run_model(
+            "check_int_catchment__town_communes__contains_town",
+            {"int_towns__candidates": towns, "int_catchment__town_communes": catchment},
+        )
+
+    assert check(pairs).empty
+    broken = pairs[~((pairs.origin_code == "B") & (pairs.destination_code == "B"))]
+    assert check(broken).town_code.tolist() == ["B"]
+
+
+def test_check_ranking_unique_key():
+    ranking = run_model("mart_town_sector__ranking", RANKING_INPUTS)
+
+    def check(frame):
+        return run_model(
+            "check_mart_town_sector__ranking__unique_key", {"mart_town_sector__ranking": frame}
+        )
+
+    assert check(ranking).empty
+    duplicated = pd.concat([ranking, ranking.head(1)], ignore_index=True)
+    # the duplicated row repeats its key and its rank
+    assert len(check(duplicated)) == 2
+    tied = ranking.assign(rank=1)
+    assert check(tied)["rank"].tolist() == [1]
+
+
+def test_check_bmo_cells_reconcile_with_raw():
+    src = BMO.rename(
+        columns={
+            "survey_year": "vintage",
+            "hiring_is_secret": "hiring_projects_count_is_secret",
+            "difficult_is_secret": "difficult_projects_count_is_secret",
+        }
+    ).astype({"vintage": "str"})
+
+    def check(cells):
+        return run_model(
+            "check_int_bmo__cells__reconcile_raw", {"int_bmo__cells": cells, "src_bmo": src}
+        )
+
+    assert check(_cells()).empty
+    # a métier missing from the crosswalk loses its cells: 9 raw cells, 7 in the warehouse
+    lost = check(_cells(crosswalk=CROSSWALK[CROSSWALK.metier_code != "M2"]))
+    assert len(lost) == 1
+    assert (lost.cells[0], lost.warehouse_cells[0]) == (9, 7)
+    assert (lost.hiring[0], lost.warehouse_hiring[0]) == (
+        60 + 40 + 10 + 20 + 10 + 100 + 10,
+        60 + 40 + 10 + 20 + 10 + 100,
+    )
