@@ -23,24 +23,15 @@ known as (
     select * from cells where not hiring_is_secret
 ),
 
-dept_rates as (
-    select survey_year, departement_code, metier_code,
+rates as (
+    -- Rates of published cells by département and, as the fallback, nationally.
+    select survey_year, metier_code, departement_code,
            sum(difficult_projects_count) filter (where not difficult_is_secret)
                / nullif(sum(hiring_projects_count) filter (where not difficult_is_secret), 0) as difficult_rate,
            sum(seasonal_projects_count) filter (where not seasonal_is_secret)
                / nullif(sum(hiring_projects_count) filter (where not seasonal_is_secret), 0) as seasonal_rate
     from known
-    group by all
-),
-
-national_rates as (
-    select survey_year, metier_code,
-           sum(difficult_projects_count) filter (where not difficult_is_secret)
-               / nullif(sum(hiring_projects_count) filter (where not difficult_is_secret), 0) as difficult_rate,
-           sum(seasonal_projects_count) filter (where not seasonal_is_secret)
-               / nullif(sum(hiring_projects_count) filter (where not seasonal_is_secret), 0) as seasonal_rate
-    from known
-    group by all
+    group by grouping sets ((survey_year, metier_code, departement_code), (survey_year, metier_code))
 ),
 
 estimated as (
@@ -52,8 +43,12 @@ estimated as (
         bound.b
     from cells
     cross join bound
-    left join dept_rates as d using (survey_year, departement_code, metier_code)
-    left join national_rates as n using (survey_year, metier_code)
+    left join rates as d
+        on d.survey_year = cells.survey_year and d.metier_code = cells.metier_code
+       and d.departement_code = cells.departement_code
+    left join rates as n
+        on n.survey_year = cells.survey_year and n.metier_code = cells.metier_code
+       and n.departement_code is null
 )
 
 select

@@ -6,7 +6,7 @@
 select
     survey_year,
     bassin_code,
-    any_value(bassin_label) as bassin_label,
+    min(bassin_label) as bassin_label,
     departement_code,
     sum(hiring_projects) as hiring_projects,
     count(*) as cells

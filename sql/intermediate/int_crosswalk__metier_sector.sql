@@ -5,7 +5,7 @@
 -- upstream: stg_france_travail__bmo, ref_fap2009_family_sector, ref_fap2021_family_sector
 
 with metiers as (
-    select metier_nomenclature, metier_code, any_value(metier_label) as metier_label,
+    select metier_nomenclature, metier_code, min(metier_label) as metier_label,
            any_value(fap_family_code) as fap_family_code
     from stg_france_travail__bmo
     group by all

@@ -3,6 +3,7 @@
 --          bassin BMO (2024 zonage), zone d'emploi 2020, EPCI, urban unit, département and région.
 --          Older-COG sources are re-based through int_geo__code_passage: counts are summed (split
 --          former communes by population share), zone codes take the most common value.
+--          Every choice breaks ties on the code, so that the same inputs give the same warehouse.
 -- grain: one row per commune (COG 2025)
 -- upstream: stg_geo__commune_centroids, int_geo__code_passage, stg_etalab__communes,
 --           stg_insee__populations_legales, stg_insee__comparateur, stg_france_travail__bmo_bassin_communes,
@@ -43,37 +44,46 @@ census as (
     group by 1
 ),
 
-bassin as (
-    select m.current_code as commune_code, mode(b.bassin_code) as bassin_code,
-           count(distinct b.bassin_code) as n_bassins
+zone_votes as (
+    -- Every former commune votes for its zones; a merged commune takes its most common zone
+    -- (ties: the smallest code, so that a build is reproducible).
+    select 'bassin' as zone, m.current_code as commune_code, b.bassin_code as code, null as label
     from stg_france_travail__bmo_bassin_communes as b
     join int_geo__code_passage as m on m.old_code = b.commune_code
     where b.zonage_year = (select max(zonage_year) from stg_france_travail__bmo_bassin_communes)
-    group by 1
+    union all
+    select 'ze2020', m.current_code, z.ze2020_code, z.ze2020_label
+    from stg_insee__ze2020_communes as z join int_geo__code_passage as m on m.old_code = z.commune_code
+    union all
+    select 'uu2020', m.current_code, a.uu2020_code, null
+    from stg_insee__appartenance_geo as a join int_geo__code_passage as m on m.old_code = a.commune_code
+    union all
+    select 'aav2020', m.current_code, a.aav2020_code, null
+    from stg_insee__appartenance_geo as a join int_geo__code_passage as m on m.old_code = a.commune_code
+    union all
+    select 'epci', m.current_code, e.epci_siren, e.epci_label
+    from stg_etalab__epci_members as e join int_geo__code_passage as m on m.old_code = e.commune_code
 ),
 
-ze as (
-    select m.current_code as commune_code, mode(z.ze2020_code) as ze2020_code,
-           any_value(z.ze2020_label) as ze2020_label
-    from stg_insee__ze2020_communes as z
-    join int_geo__code_passage as m on m.old_code = z.commune_code
-    group by 1
+zone_counts as (
+    select zone, commune_code, code, min(label) as label, count(*) as n
+    from zone_votes where code is not null
+    group by all
 ),
 
-appartenance as (
-    select m.current_code as commune_code, mode(a.uu2020_code) as uu2020_code,
-           mode(a.aav2020_code) as aav2020_code
-    from stg_insee__appartenance_geo as a
-    join int_geo__code_passage as m on m.old_code = a.commune_code
-    group by 1
-),
-
-epci as (
-    select m.current_code as commune_code, mode(e.epci_siren) as epci_siren,
-           any_value(e.epci_label) as epci_label
-    from stg_etalab__epci_members as e
-    join int_geo__code_passage as m on m.old_code = e.commune_code
-    group by 1
+zones as (
+    select
+        commune_code,
+        first(code order by n desc, code) filter (where zone = 'bassin') as bassin_code,
+        count(*) filter (where zone = 'bassin') > 1 as has_several_bassins,
+        first(code order by n desc, code) filter (where zone = 'ze2020') as ze2020_code,
+        first(label order by n desc, code) filter (where zone = 'ze2020') as ze2020_label,
+        first(code order by n desc, code) filter (where zone = 'uu2020') as uu2020_code,
+        first(code order by n desc, code) filter (where zone = 'aav2020') as aav2020_code,
+        first(code order by n desc, code) filter (where zone = 'epci') as epci_siren,
+        first(label order by n desc, code) filter (where zone = 'epci') as epci_label
+    from zone_counts
+    group by commune_code
 )
 
 select
@@ -90,18 +100,15 @@ select
     census.unemployed_population,
     census.jobs,
     census.median_living_standard_eur,
-    bassin.bassin_code,
-    coalesce(bassin.n_bassins, 0) > 1 as has_several_bassins,
-    ze.ze2020_code,
-    ze.ze2020_label,
-    epci.epci_siren,
-    epci.epci_label,
-    appartenance.uu2020_code,
-    appartenance.aav2020_code
+    zones.bassin_code,
+    coalesce(zones.has_several_bassins, false) as has_several_bassins,
+    zones.ze2020_code,
+    zones.ze2020_label,
+    zones.epci_siren,
+    zones.epci_label,
+    zones.uu2020_code,
+    zones.aav2020_code
 from base
 left join legal_population using (commune_code)
 left join census using (commune_code)
-left join bassin using (commune_code)
-left join ze using (commune_code)
-left join appartenance using (commune_code)
-left join epci using (commune_code)
+left join zones using (commune_code)

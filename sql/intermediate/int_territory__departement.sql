@@ -12,8 +12,9 @@ with ranked as (
     group by all
 )
 
-select territory_type, territory_code, arg_max(departement_code, wa) as departement_code,
-       arg_max(region_code, wa) as region_code
+select territory_type, territory_code,
+       first(departement_code order by wa desc, departement_code) as departement_code,
+       first(region_code order by wa desc, departement_code) as region_code
 from ranked
 group by all
 union all

@@ -9,7 +9,7 @@ select
     c.survey_year,
     c.metier_nomenclature,
     c.metier_code,
-    any_value(c.metier_label) as metier_label,
+    min(c.metier_label) as metier_label,
     any_value(c.sector_code) as sector_code,
     sum(c.hiring_projects * s.share) as hiring_projects,
     sum(c.difficult_projects * s.share) as difficult_projects,

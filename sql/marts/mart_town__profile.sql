@@ -30,7 +30,7 @@ programmes as (
 ),
 
 bassin_labels as (
-    select bassin_code, any_value(bassin_label) as bassin_label
+    select bassin_code, min(bassin_label) as bassin_label
     from int_bmo__cells
     where survey_year = (select max(survey_year) from int_bmo__cells)
     group by 1

@@ -31,6 +31,12 @@ w as (
 
 ref as (
     select sector_code,
+           max(cast(mean as double)) filter (where indicator = 'log_hiring') as m_h,
+           max(cast(sd as double)) filter (where indicator = 'log_hiring') as s_h,
+           max(cast(mean as double)) filter (where indicator = 'log_intensity') as m_i,
+           max(cast(sd as double)) filter (where indicator = 'log_intensity') as s_i,
+           max(cast(mean as double)) filter (where indicator = 'log_difficult_intensity') as m_d,
+           max(cast(sd as double)) filter (where indicator = 'log_difficult_intensity') as s_d,
            max(cast(mean as double)) filter (where indicator = 'log_access') as m_a,
            max(cast(sd as double)) filter (where indicator = 'log_access') as s_a,
            max(cast(median as double)) filter (where indicator = 'log_access') as median_access,
@@ -74,9 +80,9 @@ joined as (
         coalesce(i.hiring_per_1000, 0) as hiring_per_1000,
         coalesce(i.estimated_share, 0) as estimated_share,
         i.tension_class,
-        coalesce(i.z_demand_pressure, (0 - rd.m_d) / nullif(rd.s_d, 0)) as z_demand_pressure,
-        coalesce(i.z_hiring, (0 - rd.m_h) / nullif(rd.s_h, 0)) as z_hiring,
-        coalesce(i.z_intensity, (0 - rd.m_i) / nullif(rd.s_i, 0)) as z_intensity,
+        coalesce(i.z_demand_pressure, (0 - ref.m_d) / nullif(ref.s_d, 0)) as z_demand_pressure,
+        coalesce(i.z_hiring, (0 - ref.m_h) / nullif(ref.s_h, 0)) as z_hiring,
+        coalesce(i.z_intensity, (0 - ref.m_i) / nullif(ref.s_i, 0)) as z_intensity,
         coalesce(a.access_all, 0) as access_all,
         coalesce(a.access_l4, 0) as access_l4,
         coalesce(a.access_l5, 0) as access_l5,
@@ -96,16 +102,6 @@ joined as (
     cross join all_fields_l6
     left join ref on ref.sector_code = grid.sector_code
     left join national on national.sector_code = grid.sector_code
-    left join (
-        select sector_code,
-               max(cast(mean as double)) filter (where indicator = 'log_hiring') as m_h,
-               max(cast(sd as double)) filter (where indicator = 'log_hiring') as s_h,
-               max(cast(mean as double)) filter (where indicator = 'log_intensity') as m_i,
-               max(cast(sd as double)) filter (where indicator = 'log_intensity') as s_i,
-               max(cast(mean as double)) filter (where indicator = 'log_difficult_intensity') as m_d,
-               max(cast(sd as double)) filter (where indicator = 'log_difficult_intensity') as s_d
-        from ref_standardisation group by sector_code
-    ) as rd on rd.sector_code = grid.sector_code
 ),
 
 components as (

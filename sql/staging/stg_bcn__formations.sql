@@ -10,11 +10,11 @@ with unioned as (
 
 select
     cfd_code,
-    arg_min(nsf_group_code, priority) as nsf_group_code,
-    arg_min(try_cast(rncp_level_code as integer), priority) filter (
+    first(nsf_group_code order by priority, nsf_group_code) as nsf_group_code,
+    first(try_cast(rncp_level_code as integer) order by priority, rncp_level_code) filter (
         where try_cast(rncp_level_code as integer) between 1 and 8
     ) as qualification_level,
-    arg_min(cfd_label, priority) as cfd_label
+    first(cfd_label order by priority, cfd_label) as cfd_label
 from unioned
 where cfd_code is not null
 group by cfd_code

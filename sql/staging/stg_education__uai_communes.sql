@@ -13,7 +13,7 @@ with located as (
     select uai_code, commune_code, 4, vintage from src_esr_implantations
 )
 
-select uai_code, arg_min(commune_code, priority * 10000 - try_cast(left(seen, 4) as integer)) as commune_code
+select uai_code, first(commune_code order by priority, seen desc, commune_code) as commune_code
 from located
 where uai_code is not null and commune_code is not null
 group by uai_code

@@ -146,3 +146,13 @@ def test_user_candidates_replace_the_default_list(ingested, tmp_path):
         query(result.path, "select count(distinct town_code) from mart_town_sector__ranking")[0][0]
         == 3
     )
+
+
+def test_the_same_inputs_give_the_same_ranking(ingested, warehouse, tmp_path):
+    cfg, _ = ingested
+    again = build_mod.build(cfg, cfg.model, target=tmp_path / "again.duckdb")
+    sql = (
+        "select town_code, sector_code, rank, round(score, 9), reasons, suggested_level "
+        "from mart_town_sector__ranking order by town_code, sector_code"
+    )
+    assert query(again.path, sql) == query(warehouse.path, sql)

@@ -1,0 +1,8 @@
+-- purpose: one partner row per town × lycée × sector, each a lycée of a candidate town.
+-- grain: one row per duplicated key or lycée of a non-candidate commune
+-- upstream: mart_town_lycee_sector__shortlist_partners, int_towns__candidates
+
+select town_code, uai_code, sector_code, count(*) as n
+from mart_town_lycee_sector__shortlist_partners
+group by all
+having count(*) > 1 or town_code not in (select town_code from int_towns__candidates)
