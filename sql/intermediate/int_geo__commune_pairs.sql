@@ -23,9 +23,10 @@ points as (
         commune_code,
         latitude,
         longitude,
-        -- 0.6 = cos(53°): cells stay wide enough in longitude for every French latitude.
-        floor(latitude / (max_km / 111.2))::bigint as cy,
-        floor(longitude / (max_km / (111.2 * 0.6)))::bigint as cx
+        -- 111.0 km per degree (under the true 111.19) and 0.6 = cos(53°): cells are always at
+        -- least max_km wide, in latitude and in longitude at every French latitude.
+        floor(latitude / (max_km / 111.0))::bigint as cy,
+        floor(longitude / (max_km / (111.0 * 0.6)))::bigint as cx
     from int_geo__communes, reach
 ),
 

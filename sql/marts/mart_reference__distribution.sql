@@ -1,23 +1,26 @@
 -- purpose: the national distribution each indicator is standardised against, computed for the
 --          reference vintage. `gpect reference` writes it to data/reference/standardisation.csv,
 --          the fixed, versioned reference the rankings use, so that a refresh of the data cannot
---          silently re-rank towns. Demand indicators are distributed over bassins BMO, supply over
---          communes; all on a log1p scale because they are skewed counts and rates.
+--          silently re-rank towns. Demand indicators are distributed over bassins BMO (difficult hiring
+--          with the same shrunk rate as the indicators), supply over communes; all on a log1p scale
+--          because they are skewed counts and rates.
 -- grain: one row per indicator × sector
--- upstream: int_territory__sector_projects, int_access__commune_sector, int_training__offer
+-- upstream: int_territory__sector_shrunk, int_access__commune_sector, int_training__offer
 
 with ref_year as (
-    select max(survey_year) as survey_year from int_territory__sector_projects
+    select max(survey_year) as survey_year from int_territory__sector_shrunk
 ),
 
 bassins as (
     select b.sector_code,
            ln(1 + b.hiring_projects) as log_hiring,
            ln(1 + 1000 * b.hiring_projects / nullif(b.working_age_population, 0)) as log_intensity,
-           ln(1 + 1000 * b.difficult_projects / nullif(b.working_age_population, 0)) as log_difficult_intensity,
+           ln(1 + 1000 * b.hiring_projects * b.difficulty_rate_shrunk / nullif(b.working_age_population, 0))
+               as log_difficult_intensity,
            1000 * b.hiring_projects / nullif(b.working_age_population, 0) as intensity,
-           1000 * b.difficult_projects / nullif(b.working_age_population, 0) as difficult_intensity
-    from int_territory__sector_projects as b, ref_year
+           1000 * b.hiring_projects * b.difficulty_rate_shrunk / nullif(b.working_age_population, 0)
+               as difficult_intensity
+    from int_territory__sector_shrunk as b, ref_year
     where b.territory_type = 'bassin' and b.survey_year = ref_year.survey_year
 ),
 
@@ -37,7 +40,7 @@ demand as (
 places as (
     select sector_code, qualification_level, sum(places) as places
     from int_training__offer
-    where commune_code is not null
+    where commune_code is not null and qualification_level is not null
     group by all
 ),
 

@@ -5,14 +5,9 @@
 --          class, the share of hiring projects resting on estimated secret cells, and z-scores
 --          against the fixed reference distribution (ref_standardisation).
 -- grain: one row per territory type × territory code × survey year × sector
--- upstream: int_territory__sector_projects, int_territory__departement, int_bmo__prior_rates,
---           int_tension__bassin_sector, int_geo__communes, ref_standardisation
+-- upstream: int_territory__sector_shrunk, int_tension__bassin_sector, int_geo__communes, ref_standardisation
 
-with projects as (
-    select * from int_territory__sector_projects
-),
-
-bassin_of as (
+with bassin_of as (
     -- Tension classes are official at bassin level; a catchment takes its town's bassin.
     select 'bassin' as territory_type, bassin_code as territory_code, bassin_code from int_geo__communes
     where bassin_code is not null
@@ -30,21 +25,6 @@ z as (
     from (select sector_code, indicator, cast(mean as double) as mean, cast(sd as double) as sd
           from ref_standardisation)
     group by sector_code
-),
-
-shrunk as (
-    select
-        projects.*,
-        pr.prior_rate,
-        pr.prior_level,
-        pr.prior_strength,
-        (projects.difficult_projects + pr.prior_strength * pr.prior_rate)
-            / (projects.hiring_projects + pr.prior_strength) as difficulty_rate_shrunk
-    from projects
-    join int_territory__departement as d using (territory_type, territory_code)
-    left join int_bmo__prior_rates as pr
-        on pr.survey_year = projects.survey_year and pr.sector_code = projects.sector_code
-       and pr.departement_code = d.departement_code
 )
 
 select
@@ -72,7 +52,7 @@ select
         as z_intensity,
     (ln(1 + 1000 * s.hiring_projects * s.difficulty_rate_shrunk / nullif(s.working_age_population, 0)) - z.m_d)
         / nullif(z.s_d, 0) as z_demand_pressure
-from shrunk as s
+from int_territory__sector_shrunk as s
 left join z using (sector_code)
 left join bassin_of as b using (territory_type, territory_code)
 left join int_tension__bassin_sector as t on t.bassin_code = b.bassin_code and t.sector_code = s.sector_code

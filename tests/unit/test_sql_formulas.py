@@ -275,6 +275,7 @@ def test_prior_level_and_method_of_moments_prior_strength():
         (2024, "S", "02", "R1", 10.0, 1.0),  # n = 10 < 30; région R1: n = 60, x = 21
         (2024, "S", "03", "R2", 20.0, 9.0),  # n = 20 < 30; région R2: n = 20 < 30 -> national
         (2024, "S", "04", "R3", 30.0, 3.0),  # exactly 30: département level
+        (2024, "S", "05", "R3", 10.0, 10.0),  # région R3: n = 40, x = 13
         (2024, "T", "01", "R1", 2000.0, 1000.0),
         (2024, "U", "01", "R1", 100.0, 50.0),
         (2024, "W", "01", "R1", 100.0, 50.0),
@@ -304,9 +305,9 @@ def test_prior_level_and_method_of_moments_prior_strength():
         "int_bmo__prior_rates",
         {"int_bmo__cells": cells, "int_territory__sector_projects": bassins},
     )
-    assert len(priors) == 4 + 3
+    assert len(priors) == 5 + 3
 
-    p = (12 + 8 + 1 + 9 + 3) / (30 + 20 + 10 + 20 + 30)  # national rate of S: 33 / 110 = 0.3
+    p = (12 + 8 + 1 + 9 + 3 + 10) / (30 + 20 + 10 + 20 + 30 + 10)  # national rate of S: 43 / 120
     d01 = row(priors, sector_code="S", departement_code="01")
     assert (d01.prior_level, d01.prior_rate) == ("département", approx(20 / 50))
     d02 = row(priors, sector_code="S", departement_code="02")
@@ -315,15 +316,17 @@ def test_prior_level_and_method_of_moments_prior_strength():
     assert (d03.prior_level, d03.prior_rate) == ("national", approx(p))
     d04 = row(priors, sector_code="S", departement_code="04")
     assert (d04.prior_level, d04.prior_rate) == ("département", approx(3 / 30))
+    d05 = row(priors, sector_code="S", departement_code="05")
+    assert (d05.prior_level, d05.prior_rate) == ("région", approx((3 + 10) / (30 + 10)))
     assert d01.national_rate == approx(p)
 
     # κ for S over its 3 bassins with projects: n = 40, 30, 10; p_b = 0.25, 0.6, 0.2
     n_total = 40 + 30 + 10
-    v = (40 * (0.25 - p) ** 2 + 30 * (0.6 - p) ** 2 + 10 * (0.2 - p) ** 2) / n_total  # 0.03625
-    tau2 = v - p * (1 - p) * 3 / n_total  # 0.03625 - 0.007875 = 0.028375
-    kappa = p * (1 - p) / tau2 - 1  # 6.4009
+    v = (40 * (0.25 - p) ** 2 + 30 * (0.6 - p) ** 2 + 10 * (0.2 - p) ** 2) / n_total  # 0.03090
+    tau2 = v - p * (1 - p) * 3 / n_total  # 0.03090 - 0.00862 = 0.02228
+    kappa = p * (1 - p) / tau2 - 1  # 9.32
     assert 2 < kappa < 500
-    assert priors[priors.sector_code == "S"].prior_strength.tolist() == approx([kappa] * 4)
+    assert priors[priors.sector_code == "S"].prior_strength.tolist() == approx([kappa] * 5)
 
     # T: p = 0.5, V = 0.02² = 0.0004, τ² = 0.0004 − 0.25·2/2000 = 0.00015, κ = 1665.7 -> 500
     assert row(priors, sector_code="T").prior_strength == approx(500)
@@ -383,12 +386,18 @@ def test_territory_sector_indicators_shrink_and_standardise():
         ("log_intensity", "S", "1.0", "0.5"),
         ("log_difficult_intensity", "S", "0.5", "0.4"),
     )
-    out = run_model(
-        "mart_territory_sector__indicators",
+    shrunk_rates = run_model(
+        "int_territory__sector_shrunk",
         {
             "int_territory__sector_projects": projects,
             "int_territory__departement": departement,
             "int_bmo__prior_rates": priors,
+        },
+    )
+    out = run_model(
+        "mart_territory_sector__indicators",
+        {
+            "int_territory__sector_shrunk": shrunk_rates,
             "int_tension__bassin_sector": tension,
             "int_geo__communes": geo,
             "ref_standardisation": reference,
@@ -490,7 +499,7 @@ def test_e2sfca_by_hand():
         ("A", "S", 4.0, 20.0),
         ("A", "S", 4.0, 10.0),  # summed: 30 places at A, level 4
         ("B", "S", 5.0, 10.0),
-        ("C", "S", 4.0, 0.0),  # no places: not supply
+        ("C", "Z", 4.0, 0.0),  # no places: not supply (sector Z gets no rows)
         ("C", "S", None, 50.0),  # no level: not supply
         (None, "S", 4.0, 99.0),  # no commune: not supply
     )
@@ -523,7 +532,9 @@ def test_e2sfca_by_hand():
 
 
 def test_reference_distribution_uses_the_latest_year_of_bassins():
-    projects = frame(
+    # Difficult intensity uses the shrunk rate, as the indicators do: the raw difficult counts
+    # below (all 0) must not matter.
+    shrunk = frame(
         {
             "territory_type": "str",
             "territory_code": "str",
@@ -531,13 +542,14 @@ def test_reference_distribution_uses_the_latest_year_of_bassins():
             "sector_code": "str",
             "hiring_projects": "float",
             "difficult_projects": "float",
+            "difficulty_rate_shrunk": "float",
             "working_age_population": "float",
         },
-        ("bassin", "b1", 2024, "S", 9.0, 3.0, 3000.0),  # intensity 3, difficult intensity 1
-        ("bassin", "b2", 2024, "S", 99.0, 50.0, 1000.0),  # 99, 50
-        ("bassin", "b3", 2024, "S", 999.0, 100.0, 1000.0),  # 999, 100
-        ("bassin", "b1", 2023, "S", 5000.0, 4000.0, 10.0),  # older year: ignored
-        ("catchment", "t1", 2024, "S", 1e6, 1e6, 10.0),  # not a bassin: ignored
+        ("bassin", "b1", 2024, "S", 9.0, 0.0, 1 / 3, 3000.0),  # intensity 3, difficult intensity 1
+        ("bassin", "b2", 2024, "S", 99.0, 0.0, 50 / 99, 1000.0),  # 99, 50
+        ("bassin", "b3", 2024, "S", 999.0, 0.0, 100 / 999, 1000.0),  # 999, 100
+        ("bassin", "b1", 2023, "S", 5000.0, 0.0, 0.8, 10.0),  # older year: ignored
+        ("catchment", "t1", 2024, "S", 1e6, 0.0, 1.0, 10.0),  # not a bassin: ignored
     )
     access = frame(
         {
@@ -566,7 +578,7 @@ def test_reference_distribution_uses_the_latest_year_of_bassins():
     out = run_model(
         "mart_reference__distribution",
         {
-            "int_territory__sector_projects": projects,
+            "int_territory__sector_shrunk": shrunk,
             "int_access__commune_sector": access,
             "int_training__offer": offer,
         },
@@ -834,6 +846,11 @@ def test_check_bmo_cells_reconcile_with_raw():
         )
 
     assert check(_cells()).empty
+    # a raw cell the warehouse lacks, even a secret one with no published count
+    extra = pd.concat([src, src.head(1)], ignore_index=True)
+    assert run_model(
+        "check_int_bmo__cells__reconcile_raw", {"int_bmo__cells": _cells(), "src_bmo": extra}
+    ).cells.tolist() == [10]
     # a métier missing from the crosswalk loses its cells: 9 raw cells, 7 in the warehouse
     lost = check(_cells(crosswalk=CROSSWALK[CROSSWALK.metier_code != "M2"]))
     assert len(lost) == 1
