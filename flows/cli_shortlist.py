@@ -1,3 +1,106 @@
-"""`gpect shortlist`: the jury's ranked shortlist of candidate towns."""
+"""`gpect shortlist`: the jury's ranked shortlist of candidate towns (workbook, CSV, site page)."""
 
-from flows.cli import app  # noqa: F401
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from flows import settings as settings_mod
+from flows.cli import app, console
+from reports import shortlist as shortlist_mod
+
+
+@app.command()
+def shortlist(
+    candidates: Annotated[
+        Path | None,
+        typer.Option(
+            "--candidates",
+            help="File of the applicant towns, INSEE codes or names, one per line "
+            "('Name (département)' for homonyms). Default: every candidate town of the warehouse.",
+        ),
+    ] = None,
+    top: Annotated[
+        int, typer.Option(min=1, help="Towns shown here and counted in 'top N' shares.")
+    ] = 15,
+    select: Annotated[
+        int | None,
+        typer.Option(min=1, help="Also choose this many towns that together cover the most need."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Monte Carlo seed (default GPECT_SHORTLIST_SEED).")
+    ] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(min=1, help="Monte Carlo draws (default GPECT_SHORTLIST_DRAWS)."),
+    ] = None,
+) -> None:
+    """Rank the candidate towns on documented weighted criteria, with rank intervals over the
+    weights and normalisation, a recommended concept per town, and optionally a set of towns."""
+    start = time.perf_counter()
+    cfg = settings_mod.load()
+    try:
+        params = shortlist_mod.parameters(cfg.shortlist)
+        inputs = shortlist_mod.load_inputs(cfg.warehouse)
+        chosen = None
+        if candidates is not None:
+            if not candidates.is_file():
+                raise shortlist_mod.ShortlistError(f"--candidates: no file {candidates}")
+            try:
+                lines = candidates.read_text(encoding="utf-8").splitlines()
+            except UnicodeDecodeError as exc:
+                raise shortlist_mod.ShortlistError(
+                    f"--candidates: {candidates} is not UTF-8 text ({exc.reason}); save it as UTF-8"
+                ) from exc
+            chosen = shortlist_mod.resolve_candidates(lines, inputs.profile)
+        result = shortlist_mod.make_shortlist(
+            inputs, params, candidates=chosen, top=top, select=select, draws=draws, seed=seed
+        )
+    except shortlist_mod.ShortlistError as exc:
+        console.print(f"[red]Shortlist failed[/red]: {exc}")
+        raise typer.Exit(1) from exc
+
+    from reports.shortlist_page import write_page
+    from reports.shortlist_workbook import write_workbook
+
+    out = cfg.data_dir / "out"
+    written = [
+        write_workbook(result, out / "shortlist" / "shortlist.xlsx"),
+        shortlist_mod.write_csv(result, out / "shortlist" / "shortlist.csv"),
+        write_page(result, out / "site"),
+    ]
+    _print_top(result, top)
+    if result.selected is not None:
+        picks = ", ".join(f"{r.town_label} ({r.rank})" for r in result.selected.itertuples())
+        console.print(f"Sélection de {len(result.selected)} villes : {picks}")
+        for r in result.skipped.itertuples():
+            console.print(
+                f"  écartée : {r.town_label} (rang {r.rank}), zone couverte à "
+                f"{100 * r.covered_share:.0f} % par {r.covered_by}"
+            )
+    for path in written:
+        console.print(f"  {path}")
+    console.print(
+        f"{len(result.table)} towns ranked, {result.monte_carlo.draws} draws, "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
+
+
+def _print_top(result: shortlist_mod.Shortlist, top: int) -> None:
+    table = Table(title=f"Top {top} of {len(result.table)} candidate towns")
+    for col in ("rank", "town", "score", "median rank (90 %)", f"in top {top}", "concept"):
+        table.add_column(col, justify="left" if col in ("town", "concept") else "right")
+    for r in result.table.head(top).itertuples():
+        table.add_row(
+            str(r.rank),
+            f"{r.town_label} ({r.town_code})",
+            f"{r.score:.1f}",
+            f"{r.median_rank} ({r.rank_low}–{r.rank_high})",
+            f"{100 * r.top_share:.0f} %",
+            r.concept_label,
+        )
+    console.print(table)

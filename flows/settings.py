@@ -7,7 +7,7 @@ arguments.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from connectors.http import HttpConfig
@@ -42,6 +42,9 @@ MODEL_DEFAULTS: dict[str, float] = {
 }
 
 
+SHORTLIST_PREFIX = "GPECT_SHORTLIST_"
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -51,6 +54,16 @@ class Settings:
     datagouv_api: str
     http: HttpConfig
     model: dict[str, float]
+    # Shortlist settings given in the environment (GPECT_SHORTLIST_<NAME>); the defaults and the
+    # valid names live in reports/shortlist.py (DEFAULT_PARAMETERS), which rejects unknown ones.
+    shortlist: dict[str, float] = field(default_factory=dict)
+    # Operations: where Prefect runs per-dataset and per-town tasks ("thread" or "dask"), an
+    # existing Dask scheduler (None: a temporary local cluster), how many workers, and how long a
+    # run waits for another run holding the data directory.
+    task_runner: str = "thread"
+    dask_address: str | None = None
+    task_workers: int = 4
+    lock_timeout: float = 600.0
 
     @property
     def warehouse(self) -> Path:
@@ -87,4 +100,13 @@ def load() -> Settings:
             name: float(_env(f"GPECT_{name.upper()}", str(default)))
             for name, default in MODEL_DEFAULTS.items()
         },
+        shortlist={
+            name.removeprefix(SHORTLIST_PREFIX).lower(): float(value)
+            for name, value in sorted(os.environ.items())
+            if name.startswith(SHORTLIST_PREFIX) and value != ""
+        },
+        task_runner=_env("GPECT_TASK_RUNNER", "thread"),
+        dask_address=_env("GPECT_DASK_ADDRESS"),
+        task_workers=int(_env("GPECT_TASK_WORKERS", "4")),
+        lock_timeout=float(_env("GPECT_LOCK_TIMEOUT", "600")),
     )

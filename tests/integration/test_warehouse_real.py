@@ -86,6 +86,10 @@ BREAKERS = {
     "check_int_catchment__town_communes__contains_town": "delete from int_catchment__town_communes where town_code = commune_code "
     "and town_code = (select min(town_code) from int_towns__candidates)",
     "check_int_crosswalk__one_sector": "update int_training__offer set sector_code = 'XYZ' where rowid = 0",
+    "check_mart_town__shortlist_inputs__consistent": "delete from mart_town__shortlist_inputs "
+    "where town_code = (select min(town_code) from mart_town__shortlist_inputs)",
+    "check_mart_town_lycee_sector__shortlist_partners__unique_key": "insert into mart_town_lycee_sector__shortlist_partners "
+    "select * from mart_town_lycee_sector__shortlist_partners limit 1",
     "check_ref_standardisation__coverage": "delete from ref_standardisation where indicator = 'log_hiring' and sector_code = 'BTP'",
 }
 

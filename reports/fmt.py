@@ -1,0 +1,91 @@
+"""French number formatting for reports: thousands separated by a no-break space, decimal comma,
+and missing values written as such (never as 0)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+NBSP = "\u00a0"
+MISSING = "n.d."
+
+LEVEL_LABELS = {
+    3: "niveau 3 (CAP)",
+    4: "niveau 4 (bac pro)",
+    5: "niveau 5 (bac+2, BTS)",
+    6: "niveau 6 (bac+3, licence)",
+}
+
+
+def is_missing(value) -> bool:
+    """None, NaN and pandas.NA (what DuckDB's NULL becomes in a data frame)."""
+    if value is None:
+        return True
+    if isinstance(value, str | list | tuple):
+        return False
+    return bool(pd.isna(value))
+
+
+def number(value, digits: int = 0) -> str:
+    """1234.5 → '1 234,5' (digits after the comma); missing → 'n.d.'."""
+    if is_missing(value):
+        return MISSING
+    text = f"{float(value):,.{digits}f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def percent(share, digits: int = 0) -> str:
+    """A share in [0, 1] → '12 %'."""
+    if is_missing(share):
+        return MISSING
+    return f"{number(100 * float(share), digits)}{NBSP}%"
+
+
+def euros(value) -> str:
+    if is_missing(value):
+        return MISSING
+    return f"{number(value)}{NBSP}€"
+
+
+def minutes(value) -> str:
+    if is_missing(value):
+        return MISSING
+    return f"{number(value)}{NBSP}min"
+
+
+def level(value) -> str:
+    if is_missing(value):
+        return MISSING
+    return LEVEL_LABELS.get(int(value), f"niveau {int(value)}")
+
+
+def year(value) -> str:
+    if is_missing(value):
+        return MISSING
+    return str(int(value))
+
+
+def tension(value) -> str:
+    """Official tension class, 1 (low) to 5 (very high)."""
+    if is_missing(value):
+        return MISSING
+    return f"{int(value)}/5"
+
+
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def french_decimals(text: str) -> str:
+    """The ranking mart writes its reasons with a decimal point ('5.9 recrutements'); a French
+    reader expects a decimal comma."""
+    return _DECIMAL_POINT.sub(",", text)
+
+
+FILTERS = {
+    "num": number,
+    "pct": percent,
+    "eur": euros,
+    "minutes": minutes,
+    "level": level,
+}

@@ -1,0 +1,313 @@
+"""The shortlist's outputs on hand-made inputs: the Excel workbook (sheets, columns, formats, as
+openpyxl reads them back), the CSV, the site page (links, escaping), the `gpect shortlist` command
+on a small warehouse, and the two shortlist marts (SQL given/expect)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import duckdb
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from shortlist_synthetic import four_towns
+from sqlkit import run_model
+from typer.testing import CliRunner
+
+from reports import shortlist as sl
+from reports.shortlist_page import render, write_page
+from reports.shortlist_workbook import write_workbook
+
+CRITERION_SHEETS = [c.sheet for c in sl.CRITERIA]
+
+
+@pytest.fixture(scope="module")
+def result() -> sl.Shortlist:
+    return sl.make_shortlist(four_towns(), sl.parameters(), select=2, draws=200, top=2)
+
+
+def headers(ws) -> list[str]:
+    return [c.value for c in ws[1]]
+
+
+def column_of(ws, header: str) -> int:
+    return headers(ws).index(header) + 1
+
+
+def test_workbook_has_the_expected_sheets_columns_and_formats(result, tmp_path):
+    path = write_workbook(result, tmp_path / "shortlist.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == [
+        "Synthèse",
+        *CRITERION_SHEETS,
+        "Éligibilité",
+        "Sélection",
+        "Méthode",
+    ]
+    summary = wb["Synthèse"]
+    head = headers(summary)
+    assert head[:5] == ["Rang", "Code INSEE", "Ville", "Dép.", "Score (sur 100)"]
+    for c in sl.CRITERIA:
+        assert f"{c.label} (points)" in head
+    assert summary.max_row == 1 + 4
+    # rows in rank order, the codes kept as text
+    assert [summary.cell(row=r, column=1).value for r in range(2, 6)] == [1, 2, 3, 4]
+    assert {summary.cell(row=r, column=2).value for r in range(2, 6)} == {
+        "11001",
+        "11002",
+        "22003",
+        "33004",
+    }
+    share = column_of(summary, "Part des tirages dans les 2 premières")
+    assert summary.cell(row=2, column=share).number_format == "0.0%"
+    assert summary.cell(row=2, column=column_of(summary, "Population")).number_format == "#,##0"
+    assert summary.cell(row=2, column=5).number_format == "0.0"
+    assert summary["A1"].font.bold and summary["A1"].fill.fgColor.rgb.endswith("1F4E79")
+    assert summary.freeze_panes == "D2"
+    assert summary.auto_filter.ref == f"A1:{summary.cell(row=5, column=len(head)).coordinate}"
+    assert summary.column_dimensions["C"].width == 24
+    link = summary.cell(row=2, column=column_of(summary, "Rapport de la ville"))
+    code = summary.cell(row=2, column=2).value
+    assert link.hyperlink.target == f"../site/towns/{code}.html"
+
+    social = wb["Besoins sociaux"]
+    assert headers(social)[3:6] == [
+        "Taux de chômage",
+        "Demandeurs d'emploi par habitant de 15-64 ans",
+        "Niveau de vie médian (€)",
+    ]
+    assert social.cell(row=2, column=4).number_format == "0.0%"
+    assert social.cell(row=2, column=column_of(social, "Poids")).value == pytest.approx(0.25)
+    assert social.freeze_panes == "D2" and social.auto_filter.ref.startswith("A1:")
+    eligibility = wb["Éligibilité"]
+    flags = {
+        eligibility.cell(row=r, column=2).value: eligibility.cell(row=r, column=5).value
+        for r in range(2, 6)
+    }
+    assert flags["33004"] == "non" and flags["11001"] == "oui"  # 9 000 inhabitants < 10 000
+    method = wb["Méthode"]
+    assert method["A2"].value == "Objet"
+    assert any(
+        method.cell(row=r, column=1).value == "draws" and method.cell(row=r, column=2).value == 200
+        for r in range(1, method.max_row + 1)
+    )
+
+
+def test_contributions_in_the_workbook_add_up_to_the_score(result, tmp_path):
+    wb = load_workbook(write_workbook(result, tmp_path / "s.xlsx"))
+    ws = wb["Synthèse"]
+    columns = [column_of(ws, f"{c.label} (points)") for c in sl.CRITERIA]
+    for r in range(2, 6):
+        total = sum(ws.cell(row=r, column=j).value for j in columns)
+        assert total == pytest.approx(ws.cell(row=r, column=5).value)
+
+
+def test_selection_sheet_lists_picks_and_skipped_neighbours(tmp_path):
+    inputs = four_towns()
+    result = sl.make_shortlist(inputs, sl.parameters(), select=2, draws=50)
+    ws = load_workbook(write_workbook(result, tmp_path / "s.xlsx"))["Sélection"]
+    picks = [ws.cell(row=r, column=2).value for r in (2, 3)]
+    assert picks == result.selected["town_code"].tolist()
+    assert ws.cell(row=5, column=1).value.startswith("Villes du haut du classement écartées")
+    assert headers(ws) == [
+        "Étape",
+        "Code INSEE",
+        "Ville",
+        "Rang",
+        "Score (sur 100)",
+        "Part de la zone non encore couverte",
+        "Gain (score × part non couverte)",
+        "15-64 ans nouvellement couverts",
+    ]
+
+
+def test_csv_keeps_codes_and_every_column(result, tmp_path):
+    path = sl.write_csv(result, tmp_path / "out" / "shortlist.csv")
+    back = pd.read_csv(path, dtype={"town_code": str})
+    assert back["rank"].tolist() == [1, 2, 3, 4]
+    assert back["town_code"].tolist() == result.table["town_code"].tolist()
+    assert list(back.columns) == [c for c in sl.CSV_COLUMNS if c in result.table.columns]
+    assert back["concept"].isin(sl.CONCEPTS).all()
+
+
+def test_page_links_every_town_to_its_report_and_escapes_text(result, tmp_path):
+    path = write_page(result, tmp_path / "site")
+    html = path.read_text(encoding="utf-8")
+    assert path.name == "shortlist.html"
+    for code in result.table["town_code"]:
+        assert f'href="towns/{code}.html"' in html
+    # a lycée name carrying markup is shown, not interpreted
+    assert "&lt;b&gt;SOLIDAIRE&lt;/b&gt;" in html and "<b>SOLIDAIRE</b>" not in html
+    assert html.count("Pourquoi ce rang") == 4
+    assert "Sélection de 2 villes" in html
+    assert "Cé-sur-Mer" in html
+    assert "Lycées partenaires : aucun" in html  # Bébourg; a missing text is never "nan"
+    assert not re.search(r"\bnan\b", html, re.IGNORECASE)
+    assert html == render(result)
+
+
+def test_page_rejects_a_town_code_that_is_not_an_insee_code(result):
+    bad = sl.Shortlist(
+        result.table.assign(town_code=["../x", "11002", "22003", "33004"]),
+        None,
+        None,
+        result.params,
+        result.weights,
+        result.monte_carlo,
+        result.top,
+        result.built_at,
+        result.build_parameters,
+    )
+    with pytest.raises(ValueError, match="not an INSEE code"):
+        render(bad)
+
+
+# --- The command on a small warehouse ----------------------------------------------------------
+
+
+def small_warehouse(path) -> None:
+    inputs = four_towns()
+    con = duckdb.connect(str(path))
+    try:
+        p = inputs.profile
+        con.register("p", p.drop(columns=["has_urban_unit", "urban_unit_population"]))
+        con.execute("create table mart_town__profile as select * from p")
+        con.register("s", p[["town_code", "has_urban_unit", "urban_unit_population"]])
+        con.execute("create table mart_town__shortlist_inputs as select * from s")
+        for name, frame in {
+            "mart_town_sector__ranking": inputs.ranking,
+            "mart_town_lycee_sector__shortlist_partners": inputs.lycees,
+            "mart_town__catchment_communes": inputs.catchments,
+        }.items():
+            con.register("f", frame)
+            con.execute(f"create table {name} as select * from f")  # noqa: S608
+            con.unregister("f")
+        con.execute("create table meta_build (built_at timestamptz, parameters json)")
+        con.execute(
+            "insert into meta_build values (?, ?)",
+            ["2026-02-01 10:00:00+00", json.dumps(inputs.build_parameters)],
+        )
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    small_warehouse(tmp_path / "gpect.duckdb")
+    return tmp_path
+
+
+def run_cli(args, data_dir, **env) -> tuple[int, str]:
+    """Exit code and output, with rich's line wrapping undone."""
+    from flows.cli import app
+
+    got = CliRunner().invoke(
+        app, ["shortlist", *args], env={"GPECT_DATA_DIR": str(data_dir), **env}
+    )
+    return got.exit_code, " ".join(got.output.split())
+
+
+def test_command_writes_workbook_csv_and_page(data_dir):
+    code, said = run_cli(["--select", "2", "--draws", "100", "--seed", "3", "--top", "3"], data_dir)
+    assert code == 0, said
+    assert (data_dir / "out" / "shortlist" / "shortlist.xlsx").is_file()
+    assert (data_dir / "out" / "shortlist" / "shortlist.csv").is_file()
+    assert (data_dir / "out" / "site" / "shortlist.html").is_file()
+    assert "4 towns ranked, 100 draws" in said
+    assert "Sélection de 2 villes" in said
+
+
+def test_command_reads_the_shortlist_settings_from_the_environment(data_dir):
+    code, said = run_cli([], data_dir, GPECT_SHORTLIST_DRAWS="30")
+    assert code == 0, said
+    assert "30 draws" in said
+    code, said = run_cli([], data_dir, GPECT_SHORTLIST_WEIGHT_BEAUTY="1")
+    assert code == 1
+    assert "unknown shortlist settings ['weight_beauty']" in said
+
+
+def test_command_restricts_to_a_candidates_file_and_reports_bad_lines(data_dir, tmp_path):
+    good = tmp_path / "applicants.txt"
+    good.write_text("aville\n22003\n", encoding="utf-8")
+    code, said = run_cli(["--candidates", str(good), "--draws", "20"], data_dir)
+    assert code == 0, said
+    csv = pd.read_csv(data_dir / "out" / "shortlist" / "shortlist.csv", dtype={"town_code": str})
+    assert sorted(csv["town_code"]) == ["11001", "22003"]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Aville\nNowhere\n75056\n", encoding="utf-8")
+    code, said = run_cli(["--candidates", str(bad)], data_dir)
+    assert code == 1
+    assert "Nowhere: no candidate town of that name" in said
+    assert "75056: not a candidate town" in said
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Alençon\n".encode("latin-1"))
+    code, said = run_cli(["--candidates", str(latin1)], data_dir)
+    assert code == 1
+    assert "is not UTF-8 text" in said and "save it as UTF-8" in said
+
+
+def test_command_says_to_build_when_the_warehouse_is_missing(tmp_path):
+    code, said = run_cli([], tmp_path)
+    assert code == 1
+    assert "run `gpect build` first" in said
+
+
+# --- The shortlist marts -----------------------------------------------------------------------
+
+
+def test_urban_unit_population_sums_its_communes_and_rural_codes_are_no_unit():
+    communes = pd.DataFrame(
+        {
+            "commune_code": ["11001", "11002", "11003", "22001", "22002", "33001"],
+            "population": [20_000.0, 5_000.0, 1_000.0, 800.0, 700.0, 15_000.0],
+            "uu2020_code": ["11401", "11401", "11000", "22000", "22000", None],
+        }
+    )
+    towns = pd.DataFrame({"town_code": ["11001", "22001", "33001"]})
+    got = run_model(
+        "mart_town__shortlist_inputs",
+        {"int_towns__candidates": towns, "int_geo__communes": communes},
+    ).set_index("town_code")
+    assert got.loc["11001", "urban_unit_population"] == 25_000  # 20 000 + 5 000
+    assert got.loc["11001", "urban_unit_communes"] == 2
+    # '22000' is INSEE's code for the rural communes of département 22: no urban unit
+    assert not got.loc["22001", "has_urban_unit"]
+    assert pd.isna(got.loc["22001", "urban_unit_population"])
+    assert not got.loc["33001", "has_urban_unit"]
+
+
+def test_partner_mart_keeps_the_town_lycees_with_label_and_sectors():
+    towns = pd.DataFrame({"town_code": ["11001"]})
+    offer = pd.DataFrame(
+        {
+            "source": ["lycee_pro", "lycee_pro", "lycee_pro", "bts", "lycee_pro"],
+            "uai_code": ["L1", "L1", "L2", "L1", "L3"],
+            "sector_code": ["MECA", "MECA", "BTP", "GEST", "HRT"],
+            "places": [24.0, 12.0, 30.0, 20.0, 15.0],
+            "commune_code": ["11001", "11001", "11001", "11001", "99999"],
+        }
+    )
+    lycees = pd.DataFrame(
+        {
+            "uai_code": ["L1"],
+            "establishment_label": ["LYCEE PROFESSIONNEL X LYCEE DES METIERS DE L INDUSTRIE"],
+            "lycee_type_code": ["LP"],
+            "sector_label": ["public"],
+        }
+    )
+    got = run_model(
+        "mart_town_lycee_sector__shortlist_partners",
+        {
+            "int_towns__candidates": towns,
+            "int_training__offer": offer,
+            "stg_education__lycees": lycees,
+        },
+    ).sort_values(["uai_code", "sector_code"])
+    # BTS rows and lycées of other communes are not partners of the town
+    assert got[["uai_code", "sector_code", "places"]].values.tolist() == [
+        ["L1", "MECA", 36.0],
+        ["L2", "BTP", 30.0],
+    ]
+    assert got["is_lycee_des_metiers"].tolist() == [True, False]
+    assert got["lycee_type_code"].tolist()[0] == "LP"
