@@ -1,3 +1,84 @@
-"""`gpect report`: per-town diagnostic reports (HTML site and PDF)."""
+"""`gpect report`: per-town diagnostic reports (HTML site and PDF).
 
-from flows.cli import app  # noqa: F401
+The command calls the `reports` functions directly (no Prefect server to start); the Prefect flow
+`reports` (flows/reports_flow.py) runs the same functions, one task per town, for deployments.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.markup import escape
+
+from flows import settings as settings_mod
+from flows.cli import app, console
+
+
+@app.command()
+def report(
+    town: Annotated[
+        str | None,
+        typer.Argument(help="INSEE code or name of a candidate town (accents and case ignored)."),
+    ] = None,
+    all_towns: Annotated[
+        bool, typer.Option("--all", help="Every candidate town, and the index.")
+    ] = False,
+    pdf: Annotated[
+        bool,
+        typer.Option("--pdf", help="Also print the report to data/out/pdf/<INSEE>.pdf."),
+    ] = False,
+) -> None:
+    """Write the diagnostic of a town (or of every candidate town) to data/out/site/."""
+    from reports import data, geo, site
+
+    if (town is None) != all_towns:
+        raise typer.BadParameter("give either a TOWN or --all", param_hint="TOWN")
+    cfg = settings_mod.load()
+    if not cfg.warehouse.exists():
+        console.print(
+            f"[red]No warehouse at {escape(str(cfg.warehouse))}[/red]: run `gpect build`."
+        )
+        raise typer.Exit(1)
+    started = time.perf_counter()
+    con = duckdb.connect(str(cfg.warehouse), read_only=True)
+    try:
+        if all_towns:
+            codes = data.town_codes(con)
+        else:
+            try:
+                codes = [data.resolve_town(con, town).code]
+            except data.TownLookupError as exc:
+                console.print(f"[red]No report[/red]: {escape(str(exc))}")
+                raise typer.Exit(1) from exc
+        layout = site.Layout(cfg.data_dir / "out")
+        site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
+        polygons = geo.Polygons(data.polygon_path(cfg.parsed_dir), preload=len(codes) > 1)
+        with console.status("Writing reports…") as status:
+            pages = site.write_site(
+                con,
+                codes,
+                site_data,
+                polygons,
+                layout,
+                on_page=lambda code: status.update(f"Writing reports… {code}"),
+            )
+        seconds = time.perf_counter() - started
+        largest = max(p.stat().st_size for p in pages)
+        console.print(
+            f"{len(pages)} page(s) written to {escape(str(layout.towns_dir))} in {seconds:.1f} s "
+            f"(largest {largest / 1e6:.2f} MB); index: {escape(str(layout.index))}"
+        )
+        if pdf:
+            # WeasyPrint and kaleido take ~1.5 s to import: only for --pdf.
+            from reports import pdf as pdf_mod
+
+            with console.status("Printing PDF…") as status, pdf_mod.StaticCharts() as charts:
+                for code in codes:
+                    status.update(f"Printing PDF… {code}")
+                    path = pdf_mod.write_town_pdf(con, code, site_data, polygons, layout, charts)
+            console.print(f"{len(codes)} PDF(s) written to {escape(str(path.parent))}")
+    finally:
+        con.close()

@@ -3,8 +3,6 @@ and missing values written as such (never as 0)."""
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 NBSP = "\u00a0"
@@ -73,13 +71,6 @@ def tension(value) -> str:
     return f"{int(value)}/5"
 
 
-_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
-
-
-def french_decimals(text: str) -> str:
-    """The ranking mart writes its reasons with a decimal point ('5.9 recrutements'); a French
-    reader expects a decimal comma."""
-    return _DECIMAL_POINT.sub(",", text)
 
 
 FILTERS = {

@@ -126,26 +126,32 @@ scored as (
 ),
 
 reasons as (
+    -- Numbers in French: no-break space between thousands, decimal comma.
     select
         town_code,
         sector_code,
         list(reason order by contribution desc)[1:2] as top_reasons
     from (
         select town_code, sector_code, contribution_demand_pressure as contribution,
-               format('{:.1f} recrutements difficiles pour 1 000 habitants de 15 à 64 ans (médiane des bassins : {:.1f}), {:.0f} % des projets (France : {:.0f} %)',
-                      hiring_per_1000 * coalesce(difficulty_rate_shrunk, 0),
-                      coalesce(median_difficult_intensity, 0),
-                      100 * coalesce(difficulty_rate_shrunk, 0), 100 * coalesce(national_difficulty_rate, 0)) as reason
+               format('{} recrutements difficiles pour 1 000 habitants de 15 à 64 ans (médiane des bassins : {}), {} % des projets (France : {} %)',
+                      translate(format('{:,.1f}', hiring_per_1000 * coalesce(difficulty_rate_shrunk, 0)), ',.', ' ,'),
+                      translate(format('{:,.1f}', coalesce(median_difficult_intensity, 0)), ',.', ' ,'),
+                      format('{:.0f}', 100 * coalesce(difficulty_rate_shrunk, 0)),
+                      format('{:.0f}', 100 * coalesce(national_difficulty_rate, 0))) as reason
         from scored
         union all
         select town_code, sector_code, contribution_volume_intensity,
-               format('{:.0f} projets de recrutement à moins de {:.0f} minutes, {:.1f} pour 1 000 habitants de 15 à 64 ans (médiane des bassins : {:.1f})',
-                      hiring_projects, minutes, hiring_per_1000, coalesce(median_intensity, 0))
+               format('{} projets de recrutement à moins de {} minutes, {} pour 1 000 habitants de 15 à 64 ans (médiane des bassins : {})',
+                      translate(format('{:,.0f}', hiring_projects), ',', ' '),
+                      format('{:.0f}', minutes),
+                      translate(format('{:,.1f}', hiring_per_1000), ',.', ' ,'),
+                      translate(format('{:,.1f}', coalesce(median_intensity, 0)), ',.', ' ,'))
         from scored
         union all
         select town_code, sector_code, contribution_supply_gap,
-               format('offre de formation accessible faible : {:.2f} place pour 1 000 habitants de 15 à 64 ans (médiane nationale : {:.2f})',
-                      access_all, coalesce(median_access, 0))
+               format('offre de formation accessible faible : {} place pour 1 000 habitants de 15 à 64 ans (médiane nationale : {})',
+                      translate(format('{:,.2f}', access_all), ',.', ' ,'),
+                      translate(format('{:,.2f}', coalesce(median_access, 0)), ',.', ' ,'))
         from scored
     )
     where contribution > 0

@@ -741,16 +741,16 @@ def test_ranking_reasons_name_the_strongest_positive_components():
     # IND_PROD contributions: dp 0.4 > sg 0.386 > vi 0.12; difficult per 1000 = 6.0 × 0.4 = 2.4;
     # tension class 4 is added
     assert row(out, sector_code="IND_PROD").reasons == (
-        "2.4 recrutements difficiles pour 1 000 habitants de 15 à 64 ans (médiane des bassins : 1.5),"
+        "2,4 recrutements difficiles pour 1 000 habitants de 15 à 64 ans (médiane des bassins : 1,5),"
         " 40 % des projets (France : 30 %)"
-        " ; offre de formation accessible faible : 0.50 place pour 1 000 habitants de 15 à 64 ans"
-        " (médiane nationale : 0.60)"
+        " ; offre de formation accessible faible : 0,50 place pour 1 000 habitants de 15 à 64 ans"
+        " (médiane nationale : 0,60)"
         " ; tension officielle 4/5 dans le bassin"
     )
     # MAINT: only volume/intensity is positive (0.3·1.5); tension 2 is not mentioned
     assert row(out, sector_code="MAINT").reasons == (
-        "80 projets de recrutement à moins de 30 minutes, 4.0 pour 1 000 habitants de 15 à 64 ans"
-        " (médiane des bassins : 3.5)"
+        "80 projets de recrutement à moins de 30 minutes, 4,0 pour 1 000 habitants de 15 à 64 ans"
+        " (médiane des bassins : 3,5)"
     )
     assert row(out, sector_code="SANTE").reasons == (
         "aucun indicateur au-dessus de la référence nationale"

@@ -1,0 +1,271 @@
+"""What a town report shows, read from the warehouse: one SQL file of `reports/queries/` per chart
+or table (run them in DuckDB to check any figure), the lookup of the TOWN argument, and the
+provenance of every dataset (raw manifests and the registry).
+
+Values reach SQL only as bound parameters (`$town_code`); the SQL text is the repository's own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from connectors import parse, rawstore, registry
+
+QUERY_DIR = Path(__file__).with_name("queries")
+INSEE_CODE = re.compile(r"^\d[\dAB]\d{3}$")
+# The map's polygons: parsed IGN/Etalab contours, COG 2018 (see connectors/catalog/geo.toml).
+POLYGON_DATASET, POLYGON_VINTAGE = "commune_polygons", "cog2018"
+
+
+def polygon_path(parsed_dir: Path) -> Path:
+    table, _, _ = parse.parsed_paths(parsed_dir, POLYGON_DATASET, POLYGON_VINTAGE)
+    return table
+
+
+@cache
+def sql(name: str) -> str:
+    return (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
+    """Run `reports/queries/<name>.sql` with bound named parameters."""
+    return con.execute(sql(name), params).df()
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.to_dict(orient="records")
+
+
+# --- the TOWN argument --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Commune:
+    code: str
+    label: str
+    departement_code: str
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.departement_code}, INSEE {self.code})"
+
+
+class TownLookupError(LookupError):
+    """The TOWN argument does not designate one candidate town; the message says what to do."""
+
+
+class TownNotFound(TownLookupError):
+    pass
+
+
+class AmbiguousTown(TownLookupError):
+    def __init__(self, text: str, matches: list[Commune]):
+        self.matches = matches
+        listing = "\n".join(f"  {c}" for c in matches)
+        super().__init__(
+            f"{len(matches)} communes are named {text!r}:\n{listing}\n"
+            "Give the INSEE code of the one you mean."
+        )
+
+
+class NotCandidate(TownLookupError):
+    def __init__(self, commune: Commune):
+        self.commune = commune
+        super().__init__(
+            f"{commune} is not a candidate town: it has no catchment nor sector ranking, so no "
+            "report. Add its code to a --candidates file and rebuild (`gpect build "
+            "--candidates FILE`) to rank it."
+        )
+
+
+def normalise_name(text: str) -> str:
+    """Accent-, case- and punctuation-insensitive key: 'Château-Thierry' → 'chateau thierry'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare.casefold().replace("œ", "oe")).split())
+
+
+def _communes(con: duckdb.DuckDBPyConnection, name: str) -> list[Commune]:
+    return [
+        Commune(r["commune_code"], r["commune_label"], r["departement_code"])
+        for r in records(query(con, name))
+    ]
+
+
+def resolve_town(con: duckdb.DuckDBPyConnection, text: str) -> Commune:
+    """The candidate town designated by an INSEE code or a name; candidate towns are searched
+    first, then every commune (to say clearly that a commune is not a candidate)."""
+    wanted = text.strip()
+    candidates = _communes(con, "candidate_names")
+    if INSEE_CODE.match(wanted.upper()):
+        code = wanted.upper()
+        found = [c for c in candidates if c.code == code]
+        if found:
+            return found[0]
+        known = [c for c in _communes(con, "commune_names") if c.code == code]
+        if known:
+            raise NotCandidate(known[0])
+        raise TownNotFound(f"no commune has the INSEE code {code} (COG 2025).")
+    key = normalise_name(wanted)
+    if not key:
+        raise TownNotFound("give a town name or an INSEE code.")
+    found = [c for c in candidates if normalise_name(c.label) == key]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise AmbiguousTown(wanted, found)
+    known = [c for c in _communes(con, "commune_names") if normalise_name(c.label) == key]
+    if len(known) == 1:
+        raise NotCandidate(known[0])
+    if len(known) > 1:
+        raise AmbiguousTown(wanted, known)
+    raise TownNotFound(
+        f"no commune is named {wanted!r}. Check the spelling, or give the INSEE code; "
+        "the index page lists the candidate towns."
+    )
+
+
+def town_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [c.code for c in _communes(con, "candidate_names")]
+
+
+def safe_code(code: str) -> str:
+    """Output file names are INSEE codes; a code that is not one never becomes a path."""
+    if not INSEE_CODE.match(code):
+        raise ValueError(
+            f"{code!r} is not an INSEE commune code; refusing to use it as a file name"
+        )
+    return code
+
+
+# --- data of one town ---------------------------------------------------------------------------
+
+
+@dataclass
+class TownData:
+    code: str
+    profile: dict[str, Any]
+    ranking: pd.DataFrame
+    hiring: pd.DataFrame
+    metiers_volume: pd.DataFrame
+    metiers_difficulty: pd.DataFrame
+    supply: pd.DataFrame
+    access: pd.DataFrame
+    communes: pd.DataFrame
+    sites: pd.DataFrame
+    peers: pd.DataFrame
+    polygon_codes: pd.DataFrame
+
+
+def load_town(con: duckdb.DuckDBPyConnection, code: str) -> TownData:
+    profile = query(con, "town_profile", town_code=code)
+    if profile.empty:
+        raise TownNotFound(f"{code} is not in mart_town__profile: rebuild the warehouse?")
+
+    def q(name: str) -> pd.DataFrame:
+        return query(con, name, town_code=code)
+
+    return TownData(
+        code=code,
+        profile=records(profile)[0],
+        ranking=q("town_ranking"),
+        hiring=q("hiring_by_sector"),
+        metiers_volume=q("top_metiers_volume"),
+        metiers_difficulty=q("top_metiers_difficulty"),
+        supply=q("training_supply"),
+        access=q("accessibility"),
+        communes=q("catchment_communes"),
+        sites=q("training_sites"),
+        peers=q("peers"),
+        polygon_codes=q("catchment_polygon_codes"),
+    )
+
+
+# --- data shared by every page: build, quality, sources ----------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    part: str
+    sha256: str
+    bytes: int | None
+    fetched_at: str | None
+
+
+@dataclass(frozen=True)
+class SourceVintage:
+    dataset: str
+    title: str
+    publisher: str
+    licence: str
+    documentation: str
+    vintage: str
+    url: str
+    files: tuple[SourceFile, ...]
+
+    @property
+    def fetched_on(self) -> str | None:
+        dates = [f.fetched_at for f in self.files if f.fetched_at]
+        return max(dates)[:10] if dates else None
+
+
+def provenance(datasets: list[str], raw_dir: Path, parsed_dir: Path) -> list[SourceVintage]:
+    """Every parsed vintage of these datasets with its publisher URL and, from the raw manifest,
+    download date and sha256 of each file (an empty `files` means the manifest is missing)."""
+    rows = []
+    catalogue = registry.catalog()
+    for ds_id in sorted(set(datasets)):
+        ds = catalogue.get(ds_id)
+        if ds is None:
+            raise KeyError(f"dataset {ds_id!r} is read by the warehouse but not in the registry")
+        for name, vintage in ds.vintages.items():
+            if parse.read_record(parsed_dir, ds_id, name) is None:
+                continue
+            manifest = rawstore.read_manifest(raw_dir, ds_id, name) or {"parts": {}}
+            files = tuple(
+                SourceFile(part, e["sha256"], e.get("bytes"), e.get("fetched_at"))
+                for part, e in sorted(manifest["parts"].items())
+            )
+            if vintage.url:
+                url = vintage.url
+            else:
+                url = f"https://www.data.gouv.fr/fr/datasets/{vintage.datagouv.slug}/"
+            rows.append(
+                SourceVintage(
+                    ds_id, ds.title, ds.publisher, ds.licence, ds.documentation, name, url, files
+                )
+            )
+    return rows
+
+
+@dataclass
+class SiteData:
+    built_at: str
+    parameters: dict[str, float]
+    quality: pd.DataFrame
+    sources: list[SourceVintage]
+    towns: pd.DataFrame
+    # Candidate town codes whose page exists (index links); filled when pages are written.
+    pages: set[str] = field(default_factory=set)
+
+
+def load_site(con: duckdb.DuckDBPyConnection, raw_dir: Path, parsed_dir: Path) -> SiteData:
+    meta = records(query(con, "build_meta"))
+    if not meta:
+        raise RuntimeError("meta_build is empty: the warehouse was not built by `gpect build`")
+    used = list(query(con, "used_datasets")["dataset"]) + [POLYGON_DATASET]
+    return SiteData(
+        built_at=str(meta[0]["built_at"])[:16],
+        parameters=json.loads(meta[0]["parameters"]),
+        quality=query(con, "quality"),
+        sources=provenance(used, raw_dir, parsed_dir),
+        towns=query(con, "towns_index"),
+    )

@@ -1,0 +1,200 @@
+"""The static report site: one self-contained HTML page per town, an index, and plotly.js shipped
+once for the whole site (pages load it with a relative script tag, so the site opens offline).
+
+Layout under `<out>/site/`: `index.html`, `towns/<INSEE>.html`, `assets/plotly.min.js`. Templates
+are rendered with autoescaping on; file names come from INSEE codes only (`data.safe_code`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import plotly.io.json as plotly_json
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+
+from reports import content, data, fmt
+from reports.geo import Polygons
+
+TEMPLATES = Path(__file__).with_name("templates")
+CSS = Path(__file__).with_name("static") / "report.css"
+
+
+@dataclass(frozen=True)
+class Layout:
+    out_dir: Path
+
+    @property
+    def site_dir(self) -> Path:
+        return self.out_dir / "site"
+
+    @property
+    def towns_dir(self) -> Path:
+        return self.site_dir / "towns"
+
+    @property
+    def plotly_js(self) -> Path:
+        return self.site_dir / "assets" / "plotly.min.js"
+
+    @property
+    def index(self) -> Path:
+        return self.site_dir / "index.html"
+
+    @property
+    def pdf_dir(self) -> Path:
+        return self.out_dir / "pdf"
+
+    def town_page(self, code: str) -> Path:
+        return self.towns_dir / f"{data.safe_code(code)}.html"
+
+    def town_pdf(self, code: str) -> Path:
+        return self.pdf_dir / f"{data.safe_code(code)}.pdf"
+
+    def existing_pages(self) -> set[str]:
+        if not self.towns_dir.is_dir():
+            return set()
+        return {p.stem for p in self.towns_dir.glob("*.html") if data.INSEE_CODE.match(p.stem)}
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(fmt.FILTERS)
+    return env
+
+
+@cache
+def css() -> Markup:
+    # The repository's own stylesheet, inlined so that each page is self-contained.
+    return Markup(CSS.read_text(encoding="utf-8"))
+
+
+def charts_of(view: dict) -> list[content.Chart]:
+    return [
+        view["territoire"]["map"],
+        *view["besoins"]["charts"],
+        *view["offre"]["charts"],
+        view["ecarts"]["chart"],
+    ]
+
+
+def figures_json(charts: list[content.Chart]) -> Markup:
+    """Figures as JSON safe inside a <script> element: '<', '>' and '&' are written as unicode
+    escapes, so no data value can close the element."""
+    payload = {c.id: c.figure.to_plotly_json() for c in charts if c.figure is not None}
+    text = plotly_json.to_json_plotly(payload)
+    return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
+
+
+def render_town(view: dict, svgs: dict[str, Markup] | None = None) -> str:
+    """The town page; with `svgs` (chart id → inline SVG) the static version used for the PDF."""
+    figures = figures_json(charts_of(view)) if svgs is None else Markup("")
+    return (
+        environment()
+        .get_template("town.html.j2")
+        .render(v=view, svgs=svgs, figures_json=figures, css=css())
+    )
+
+
+def _programmes(row: dict) -> str:
+    names = [
+        label
+        for key, label in (
+            ("is_acv", "ACV"),
+            ("is_territoire_industrie", "Territoires d'industrie"),
+            ("is_pvd", "PVD"),
+        )
+        if row[key]
+    ]
+    return ", ".join(names)
+
+
+def render_index(site: data.SiteData, shortlist: bool) -> str:
+    towns = [{**r, "programmes": _programmes(r)} for r in data.records(site.towns)]
+    return (
+        environment()
+        .get_template("index.html.j2")
+        .render(
+            towns=towns, pages=site.pages, built_at=site.built_at, shortlist=shortlist, css=css()
+        )
+    )
+
+
+def write_atomic(path: Path, payload: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if isinstance(payload, str):
+        tmp.write_text(payload, encoding="utf-8")
+    else:
+        tmp.write_bytes(payload)
+    os.replace(tmp, path)
+
+
+def write_assets(layout: Layout) -> Path:
+    """plotly.js, once for the whole site (rewritten only when plotly's version changed)."""
+    script = get_plotlyjs().encode("utf-8")
+    path = layout.plotly_js
+    if not path.exists() or path.stat().st_size != len(script) or path.read_bytes() != script:
+        write_atomic(path, script)
+    return path
+
+
+def prepare(site: data.SiteData, layout: Layout, codes: list[str]) -> None:
+    """Pages link their peers and the index links towns only where a page exists or is about to."""
+    site.pages |= layout.existing_pages() | set(codes)
+    write_assets(layout)
+
+
+def town_view(
+    con: duckdb.DuckDBPyConnection, code: str, site: data.SiteData, polygons: Polygons
+) -> dict:
+    town = data.load_town(con, code)
+    return content.town_view(town, site, polygons.rings(town.polygon_codes))
+
+
+def write_town_page(
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    site: data.SiteData,
+    polygons: Polygons,
+    layout: Layout,
+) -> Path:
+    path = layout.town_page(code)
+    write_atomic(path, render_town(town_view(con, code, site, polygons)))
+    return path
+
+
+def write_index(site: data.SiteData, layout: Layout) -> Path:
+    shortlist = (layout.site_dir / "shortlist.html").exists()
+    write_atomic(layout.index, render_index(site, shortlist))
+    return layout.index
+
+
+def write_site(
+    con: duckdb.DuckDBPyConnection,
+    codes: list[str],
+    site: data.SiteData,
+    polygons: Polygons,
+    layout: Layout,
+    on_page=None,
+) -> list[Path]:
+    """Town pages for `codes`, the index and the shared assets; returns the pages written."""
+    prepare(site, layout, codes)
+    pages = []
+    for code in codes:
+        pages.append(write_town_page(con, code, site, polygons, layout))
+        if on_page is not None:
+            on_page(code)
+    write_index(site, layout)
+    return pages

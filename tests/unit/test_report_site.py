@@ -1,0 +1,449 @@
+"""Town reports on a tiny warehouse written here: every query, section and template runs, values
+with markup are escaped, the TOWN argument is resolved safely, missing data is said."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import shapely
+from sqlkit import run_model
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.settings import MODEL_DEFAULTS, load
+from reports import data, geo, site
+
+EVIL_TOWN = "<script>alert(1)</script>"
+EVIL_COMMUNE = '<img src=x onerror="alert(2)">'
+EVIL_METIER = "</script><script>alert(3)</script>"
+SHA = "ab" * 32
+
+
+def square(x: float, y: float) -> bytes:
+    return shapely.to_wkb(shapely.box(x, y, x + 0.05, y + 0.05))
+
+
+def ranking_rows(town_code: str, town_label: str) -> list[dict]:
+    rows = []
+    sectors = [("SANTE", "Santé", False), ("LOGI", "Logistique", True), ("BTP", "Bâtiment", True)]
+    for rank, (code, label, in_catalogue) in enumerate(sectors, start=1):
+        rows.append(
+            {
+                "town_code": town_code,
+                "town_label": town_label,
+                "sector_code": code,
+                "sector_label": label,
+                "rank": rank,
+                "score": 1.5 - rank,
+                "demand_pressure": 1.0,
+                "volume_intensity": 0.5,
+                "supply_gap": 0.2,
+                "contribution_demand_pressure": 0.4,
+                "contribution_volume_intensity": 0.15,
+                "contribution_supply_gap": 0.06,
+                "hiring_projects": 100.0 / rank,
+                "difficult_projects": 50.0 / rank,
+                "difficulty_rate_shrunk": 0.5,
+                "hiring_per_1000": 3.2,
+                "accessible_places_per_1000": 0.4,
+                "tension_class": 5.0 if rank == 1 else None,
+                "estimated_share": 0.02,
+                "is_supply_data_thin": code == "SANTE",
+                "reasons": f"{EVIL_METIER} 5,9 recrutements difficiles ; tension officielle 5/5",
+                "suggested_level": 5,
+                "operator_levels": [5, 6] if in_catalogue else None,
+                "is_in_operator_catalogue": in_catalogue,
+                "operator_can_deliver_level": in_catalogue,
+                "operator_distance_learning": in_catalogue,
+                "operator_work_study": in_catalogue,
+            }
+        )
+    return rows
+
+
+def profile_row(code: str, label: str, income: float | None) -> dict:
+    return {
+        "town_code": code,
+        "town_label": label,
+        "departement_code": code[:2],
+        "population": 20_000.0,
+        "working_age_population": 12_000.0,
+        "active_population": 9_000.0,
+        "unemployment_rate": 0.12,
+        "jobseekers_per_working_age": 0.1,
+        "median_living_standard_eur": income,
+        "epci_label": EVIL_COMMUNE,
+        "is_acv": True,
+        "is_acv2": False,
+        "is_pvd": False,
+        "is_territoire_industrie": True,
+        "bassin_code": "0101",
+        "bassin_label": "BASSIN",
+        "ze2020_code": "0001",
+        "ze2020_label": "Zone",
+        "town_vocational_lycees": 1,
+        "town_vocational_lycee_names": "LYCEE <b>PRO</b>",
+        "catchment_communes": 2,
+        "catchment_population": 30_000.0,
+        "catchment_working_age_population": 18_000.0,
+        "catchment_unemployment_rate": 0.1,
+        "catchment_hiring_projects": 150.0,
+        "catchment_estimated_share": 0.015,
+        "latest_survey_year": 2024,
+        "catchment_vocational_lycee_places": 48.0,
+        "catchment_bts_places": 30.0,
+        "catchment_higher_education_students": 200.0,
+        "catchment_apprenticeship_centres": 2,
+        "nearest_higher_education_minutes": 12.0,
+        "latitude": 45.0,
+        "longitude": 2.0,
+    }
+
+
+def tables() -> dict[str, pd.DataFrame]:
+    towns = [("99001", EVIL_TOWN, None), ("02168", "Château-Thierry", 21_000.0)]
+    communes = pd.DataFrame(
+        {
+            "commune_code": ["99001", "99002", "02168", "02169", "19019", "87011"],
+            "commune_label": [
+                EVIL_TOWN,
+                EVIL_COMMUNE,
+                "Château-Thierry",
+                "Essômes",
+                "Beaulieu",
+                "Beaulieu",
+            ],
+            "departement_code": ["99", "99", "02", "02", "19", "87"],
+        }
+    )
+    catchment = pd.DataFrame(
+        {
+            "town_code": ["99001", "99001", "02168", "02168"],
+            "commune_code": ["99001", "99002", "02168", "02169"],
+            "commune_label": [EVIL_TOWN, EVIL_COMMUNE, "Château-Thierry", "Essômes"],
+            "travel_minutes": [0.0, 15.0, 0.0, 8.0],
+            "population": [20_000.0, 10_000.0, 15_000.0, 2_000.0],
+            "working_age_population": [12_000.0, 6_000.0, 9_000.0, 1_200.0],
+            "latitude": [45.0, 45.1, 49.0, 49.05],
+            "longitude": [2.0, 2.1, 3.4, 3.45],
+        }
+    )
+    indicators, metiers = [], []
+    for code, _, _ in towns:
+        for year in (2023, 2024):
+            for sector, hiring in (("SANTE", 60.0), ("LOGI", 40.0)):
+                indicators.append(
+                    {
+                        "territory_type": "catchment",
+                        "territory_code": code,
+                        "survey_year": year,
+                        "sector_code": sector,
+                        "hiring_projects": hiring + (year - 2023) * 10,
+                        "difficult_projects": hiring / 2,
+                        "difficulty_rate_shrunk": 0.5,
+                        "seasonal_share": 0.2,
+                        "hiring_per_1000": 3.0,
+                        "tension_class": 4.0,
+                        "estimated_share": 0.01,
+                    }
+                )
+        metiers.append(
+            {
+                "territory_type": "catchment",
+                "territory_code": code,
+                "survey_year": 2024,
+                "metier_nomenclature": "FAP2021",
+                "metier_code": "V0X60",
+                "metier_label": EVIL_METIER,
+                "sector_code": "SANTE",
+                "hiring_projects": 70.0,
+                "difficult_projects": 60.0,
+                "difficulty_rate_shrunk": 0.85,
+                "seasonal_share": 0.1,
+                "estimated_share": 0.0,
+            }
+        )
+    supply = pd.DataFrame(
+        {
+            "town_code": ["99001", "99001", "02168"],
+            "sector_code": ["LOGI", "NC", "LOGI"],
+            "qualification_level": [4, 6, 5],
+            "places": [24.0, 200.0, 30.0],
+            "lycee_pro_places": [24.0, 0.0, 0.0],
+            "bts_school_places": [0.0, 0.0, 30.0],
+            "bts_apprenticeship_places": [0.0, 0.0, 0.0],
+            "higher_education_students": [0.0, 200.0, 0.0],
+            "accessible_places_per_1000": [0.8, 6.0, 1.1],
+            "national_median_per_1000": [0.5, 0.0, 0.2],
+        }
+    )
+    return {
+        "mart_town__profile": pd.DataFrame([profile_row(c, n, i) for c, n, i in towns]),
+        "mart_town_sector__ranking": pd.DataFrame(
+            [r for c, n, _ in towns for r in ranking_rows(c, n)]
+        ),
+        "mart_territory_sector__indicators": pd.DataFrame(indicators),
+        "mart_territory_metier__indicators": pd.DataFrame(metiers),
+        "mart_town__training_supply": supply,
+        "mart_town__catchment_communes": catchment,
+        "ref_sectors": pd.DataFrame(
+            {
+                "sector_code": ["SANTE", "LOGI", "BTP", "NC"],
+                "sector_label": ["Santé", "Logistique", "Bâtiment", "Non classé"],
+            }
+        ),
+        "ref_standardisation": pd.DataFrame(
+            {"sector_code": ["LOGI"], "indicator": ["log_access"], "median": ["0.7"]}
+        ),
+        # The real mart's SQL, run on a given offer: the report reads what the warehouse builds.
+        "mart_town__training_sites": run_model(
+            "mart_town__training_sites",
+            {
+                "mart_town__catchment_communes": catchment,
+                "int_training__offer": pd.DataFrame(
+                    {
+                        "commune_code": ["99002", "02168"],
+                        "uai_code": ["0990001A", "0020001B"],
+                        "source": ["lycee_pro", "bts"],
+                        "places": [24.0, 30.0],
+                    }
+                ),
+            },
+        ),
+        "int_geo__code_passage": pd.DataFrame(
+            {
+                "old_code": list(catchment["commune_code"]),
+                "current_code": list(catchment["commune_code"]),
+            }
+        ),
+        "int_geo__communes": communes,
+        "mart_quality__summary": pd.DataFrame(
+            {"measure": ["BMO 2024: share estimated"], "value": [0.01], "unit": ["share"]}
+        ),
+        "meta_build": pd.DataFrame(
+            {"built_at": ["2026-01-02 03:04:05+00:00"], "parameters": [json.dumps(MODEL_DEFAULTS)]}
+        ),
+    }
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A data dir with the tiny warehouse, commune polygons and one raw manifest (bmo 2024)."""
+    con = duckdb.connect(str(tmp_path / "gpect.duckdb"))
+    for name, frame in tables().items():
+        con.register("given", frame)
+        con.execute(f"create table {name} as select * from given")  # noqa: S608
+        con.unregister("given")
+    con.execute("create view src_bmo as select 1 as x")
+    con.close()
+    polygons = data.polygon_path(tmp_path / "parsed")
+    polygons.parent.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "commune_code": ["99001", "99002", "02168"],
+            "geometry": [square(2.0, 45.0), square(2.1, 45.1), square(3.4, 49.0)],
+        }
+    ).to_parquet(polygons)
+    record = tmp_path / "parsed" / "bmo" / "2024" / "record.json"
+    record.parent.mkdir(parents=True)
+    record.write_text("{}")
+    manifest = tmp_path / "raw" / "bmo" / "2024" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    part = {"sha256": SHA, "bytes": 10, "fetched_at": "2026-01-01T10:00:00+00:00"}
+    manifest.write_text(json.dumps({"parts": {"": part}}))
+    return tmp_path
+
+
+@pytest.fixture
+def con(data_dir):
+    connection = duckdb.connect(str(data_dir / "gpect.duckdb"), read_only=True)
+    yield connection
+    connection.close()
+
+
+def write(con, data_dir: Path, codes: list[str]) -> list[Path]:
+    site_data = data.load_site(con, data_dir / "raw", data_dir / "parsed")
+    polygons = geo.Polygons(data.polygon_path(data_dir / "parsed"))
+    return site.write_site(con, codes, site_data, polygons, site.Layout(data_dir / "out"))
+
+
+def test_markup_in_the_data_is_escaped_in_pages_and_figures(con, data_dir):
+    (page,) = write(con, data_dir, ["99001"])
+    html = page.read_text(encoding="utf-8")
+    assert page.name == "99001.html"
+    for evil in (EVIL_TOWN, EVIL_COMMUNE, EVIL_METIER, "<b>PRO</b>"):
+        assert evil not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
+    # Three script elements: plotly.js, the figures (JSON) and the code drawing them.
+    assert html.count("<script") == 3 and html.count("</script>") == 3
+    figures = re.search(r'<script type="application/json" id="figures">(.*?)</script>', html, re.S)
+    payload = figures.group(1)
+    assert "<" not in payload and ">" not in payload
+    decoded = json.loads(payload)
+    assert set(decoded) == {
+        "chart-map",
+        "chart-hiring",
+        "chart-metiers-volume",
+        "chart-metiers-difficulty",
+        "chart-supply",
+        "chart-access",
+        "chart-gaps",
+    }
+    # Chart labels are escaped for plotly.js too, which would otherwise read some tags.
+    town_marker = decoded["chart-map"]["data"][-1]
+    assert town_marker["text"] == ["&lt;script&gt;alert(1)&lt;/script&gt;"]
+    index = (data_dir / "out" / "site" / "index.html").read_text(encoding="utf-8")
+    assert EVIL_TOWN not in index and "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    assert "<script" not in index
+
+
+def test_page_is_self_contained_but_plotly_ships_once(con, data_dir):
+    pages = write(con, data_dir, ["99001", "02168"])
+    assets = data_dir / "out" / "site" / "assets"
+    assert [p.name for p in assets.iterdir()] == ["plotly.min.js"]
+    assert (assets / "plotly.min.js").stat().st_size > 3_000_000
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert '<script src="../assets/plotly.min.js"></script>' in html
+        assert "Plotly.newPlot" in html and "<style>" in html
+        assert not re.search(r'(src|href)="(https?:)?//[^"]*\.(js|css)', html)
+        assert page.stat().st_size < 1_500_000
+
+
+def test_sections_sources_and_missing_values(con, data_dir):
+    (page,) = write(con, data_dir, ["99001"])
+    html = page.read_text(encoding="utf-8")
+    for section in (
+        "Synthèse",
+        "Territoire",
+        "Besoins des employeurs",
+        "Offre de formation",
+        "Écarts et filières recommandées",
+        "Comparaison",
+        "Méthode et sources",
+    ):
+        assert f">{section}" in html
+    # The town's income is NULL: said, never filled.
+    assert "<dt>Niveau de vie médian</dt><dd>n.d.</dd>" in html
+    assert "Non disponible dans les sources pour cette commune : Niveau de vie médian" in html
+    # The first sector is outside the operator catalogue: flagged, not hidden.
+    assert "1. Santé" in html and "Hors catalogue de l&#39;opérateur" in html
+    # French decimals in reasons; peers are the other candidate of the band.
+    assert "5,9 recrutements difficiles" in html
+    assert "20 000 à 30 000 habitants" in html and "Château-Thierry" in html
+    # Provenance from the raw manifest, and the build parameters.
+    assert SHA in html and "2026-01-01" in html and "catchment_minutes" in html
+    assert "https://www.data.gouv.fr/fr/datasets/r/4319f5e8" in html
+    assert '<details class="chart-data">' in html
+
+
+def test_index_links_only_the_pages_that_exist(con, data_dir):
+    write(con, data_dir, ["02168"])
+    index = (data_dir / "out" / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'href="towns/02168.html"' in index
+    assert 'href="towns/99001.html"' not in index and "gpect report 99001" in index
+    assert sorted(p.name for p in (data_dir / "out" / "site" / "towns").iterdir()) == ["02168.html"]
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [("02168", "02168"), ("château-thierry", "02168"), ("CHATEAU THIERRY ", "02168")],
+)
+def test_town_lookup_by_code_or_name(con, text, code):
+    assert data.resolve_town(con, text).code == code
+
+
+def test_town_lookup_errors(con):
+    with pytest.raises(data.AmbiguousTown) as ambiguous:
+        data.resolve_town(con, "beaulieu")
+    assert [(c.code, c.departement_code) for c in ambiguous.value.matches] == [
+        ("19019", "19"),
+        ("87011", "87"),
+    ]
+    with pytest.raises(data.NotCandidate, match="Essômes .* is not a candidate town"):
+        data.resolve_town(con, "Essomes")
+    with pytest.raises(data.NotCandidate):
+        data.resolve_town(con, "02169")
+    with pytest.raises(data.TownNotFound):
+        data.resolve_town(con, "../../etc/passwd")
+    with pytest.raises(data.TownNotFound):
+        data.resolve_town(con, "12345")
+
+
+def test_file_names_come_from_insee_codes_only(tmp_path):
+    layout = site.Layout(tmp_path)
+    assert layout.town_page("2A004").name == "2A004.html"
+    for bad in ("../x", "02168/../../evil", "<script>", "0216"):
+        with pytest.raises(ValueError, match="not an INSEE commune code"):
+            layout.town_page(bad)
+
+
+@pytest.fixture
+def cli(data_dir, monkeypatch):
+    monkeypatch.setenv("GPECT_DATA_DIR", str(data_dir))
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, ["report", *args])
+
+
+@pytest.mark.parametrize(
+    "town", ["../../../tmp/evil", "<script>alert(9)</script>", "02168/../../x", "[red]x[/red]"]
+)
+def test_cli_refuses_a_malicious_town_and_writes_nothing(cli, data_dir, town):
+    result = cli(town)
+    assert result.exit_code == 1
+    assert "No report" in result.output and "no commune is named" in result.output
+    assert not (data_dir / "out").exists()
+
+
+def test_cli_names_the_file_after_the_insee_code_not_the_argument(cli, data_dir):
+    result = cli(EVIL_TOWN)
+    assert result.exit_code == 0, result.output
+    out = data_dir / "out"
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert written == ["site/assets/plotly.min.js", "site/index.html", "site/towns/99001.html"]
+
+
+def test_cli_ambiguous_name_lists_the_matches(cli, data_dir):
+    result = cli("Beaulieu")
+    assert result.exit_code == 1
+    assert "2 communes are named 'Beaulieu'" in result.output
+    assert "Beaulieu (19, INSEE 19019)" in result.output
+    assert "Beaulieu (87, INSEE 87011)" in result.output
+    assert not (data_dir / "out").exists()
+
+
+def test_cli_non_candidate_commune_is_said(cli):
+    result = cli("Essômes")
+    assert result.exit_code == 1 and "not a candidate town" in result.output
+
+
+def test_cli_one_town_then_all(cli, data_dir):
+    result = cli("chateau-thierry")
+    assert result.exit_code == 0, result.output
+    towns = data_dir / "out" / "site" / "towns"
+    assert [p.name for p in towns.iterdir()] == ["02168.html"]
+    result = cli("--all")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in towns.iterdir()) == ["02168.html", "99001.html"]
+    assert "2 page(s) written" in result.output
+
+
+def test_cli_needs_a_town_or_all(cli):
+    assert cli().exit_code != 0
+    assert cli("02168", "--all").exit_code != 0
+
+
+def test_flow_task_writes_the_page(data_dir, con):
+    from flows.reports_flow import town_page_task
+
+    cfg = load().with_overrides(data_dir=data_dir)
+    site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
+    path = town_page_task.fn("02168", site_data, cfg)
+    assert path == data_dir / "out" / "site" / "towns" / "02168.html"
+    assert "Château-Thierry" in path.read_text(encoding="utf-8")
