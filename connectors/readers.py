@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from connectors.errors import ParseError
 
@@ -153,7 +153,8 @@ def read_frame(path: Path, fmt: dict[str, Any], *, dataset: str, vintage: str) -
         raise ParseError(
             problem="the file is empty", hint="re-fetch with --force", **err_where
         ) from exc
-    except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile) as exc:
+    # CalamineError: a damaged workbook (e.g. a truncated xlsx has no zip directory).
+    except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile, CalamineError) as exc:
         raise ParseError(
             problem=f"cannot read as {kind}: {exc}",
             hint="the file is corrupt or not in the declared format; re-fetch or fix the catalogue",

@@ -5,16 +5,30 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from flows import build as build_mod
-from flows import ingest
+from flows import freshness, ingest, lock
 from flows import settings as settings_mod
+from flows.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
@@ -39,38 +53,93 @@ def _status_style(status: str) -> str:
     return {"failed": "red", "downloaded": "green", "not in mirror": "yellow"}.get(status, "")
 
 
-def run_fetch(mirror: str | None, dataset, vintage, force: bool) -> list[ingest.SourceStatus]:
+def progress_bar(counted: bool = True) -> Progress:
+    """A bar with done/total for counted work, a spinner and the elapsed time otherwise."""
+    columns = [BarColumn(), MofNCompleteColumn()] if counted else []
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        *columns,
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@contextmanager
+def data_lock(cfg: Settings) -> Iterator[lock.Held]:
+    """The data directory's lock for a command (re-entrant: `run` holds it around its steps)."""
+
+    def waiting(holder: lock.Holder | None) -> None:
+        who = holder.describe() if holder else "another run"
+        console.print(
+            f"[yellow]Waiting[/yellow] up to {cfg.lock_timeout:g} s for {who} "
+            f"to release {cfg.data_dir}…"
+        )
+
+    try:
+        with lock.hold(
+            cfg.data_dir,
+            timeout=cfg.lock_timeout,
+            command=" ".join(["gpect", *sys.argv[1:]]),
+            on_wait=waiting,
+        ) as held:
+            if held.took_over:
+                console.print(
+                    f"[yellow]Took over[/yellow] the lock left by {held.took_over.describe()}, "
+                    "which is no longer running."
+                )
+            if held.removed:
+                console.print(
+                    f"Removed {len(held.removed)} work files left by killed runs: "
+                    + ", ".join(p.name for p in held.removed[:5])
+                )
+            yield held
+    except lock.LockBusy as exc:
+        console.print(f"[red]Busy[/red]: {exc}")
+        raise typer.Exit(3) from exc
+
+
+def run_fetch(
+    mirror: str | None, dataset, vintage, force: bool, *, detail: bool = True
+) -> list[ingest.SourceStatus]:
+    """Fetch and parse with a progress bar; `detail` prints one row per dataset vintage."""
     cfg = settings_mod.load().with_overrides(mirror=mirror)
     where = cfg.mirror or "official URLs"
     console.print(f"Fetching from [bold]{where}[/bold] into {cfg.raw_dir}")
     selected = ingest.select(dataset, vintage)
-    with console.status("") as spinner:
-        done = []
+    with data_lock(cfg), progress_bar() as bar:
+        job = bar.add_task("sources", total=len(selected))
 
         def tick(row: ingest.SourceStatus) -> None:
-            done.append(row)
-            spinner.update(f"{len(done)}/{len(selected)} {row.dataset} {row.vintage}: {row.status}")
+            bar.update(job, advance=1, description=f"{row.dataset} {row.vintage}: {row.status}")
             if row.status == "failed":
-                console.print(f"[red]✗[/red] {row.message}")
+                bar.console.print(f"[red]✗[/red] {row.message}")
 
         results = ingest.ingest(cfg, dataset, vintage, force=force, on_done=tick)
-    table = Table(title="Ingestion summary")
-    for col in ("dataset", "vintage", "rows", "status", "source"):
-        table.add_column(col, justify="right" if col == "rows" else "left", overflow="fold")
-    for r in results:
-        table.add_row(
-            r.dataset,
-            r.vintage,
-            "" if r.rows is None else f"{r.rows:,}",
-            f"[{_status_style(r.status)}]{r.status}[/]" if _status_style(r.status) else r.status,
-            r.source or r.message,
-        )
-    console.print(table)
+        bar.update(job, description="sources")
+    if detail:
+        table = Table(title="Ingestion summary")
+        for col in ("dataset", "vintage", "rows", "status", "source"):
+            table.add_column(col, justify="right" if col == "rows" else "left", overflow="fold")
+        for r in results:
+            style = _status_style(r.status)
+            table.add_row(
+                r.dataset,
+                r.vintage,
+                "" if r.rows is None else f"{r.rows:,}",
+                f"[{style}]{r.status}[/]" if style else r.status,
+                r.source or r.message,
+            )
+        console.print(table)
+    console.print(fetch_counts(results))
+    return results
+
+
+def fetch_counts(results: list[ingest.SourceStatus]) -> str:
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
-    console.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    return results
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
 
 
 @app.command()
@@ -125,27 +194,46 @@ def read_candidates(path: str | None) -> list[str] | None:
     return codes
 
 
-def run_build(candidates: str | None) -> None:
+def run_build(candidates: str | None, force: bool = False) -> freshness.WarehouseOutcome:
+    """Build unless the warehouse is up to date with its inputs (`force` builds anyway)."""
     cfg = settings_mod.load()
-    with console.status("Building the warehouse…"):
+    codes = read_candidates(candidates)
+    with data_lock(cfg), progress_bar(counted=False) as bar:
+        bar.add_task("Building the warehouse", total=None)
         try:
-            result = build_mod.build(cfg, cfg.model, read_candidates(candidates))
+            outcome = freshness.build_if_stale(cfg, codes, force=force)
         except build_mod.BuildError as exc:
+            bar.stop()
             console.print(f"[red]Build failed[/red]: {exc}")
             raise typer.Exit(1) from exc
+    if not outcome.rebuilt:
+        console.print(
+            f"Warehouse {cfg.warehouse} is up to date ({outcome.reason}); --force rebuilds it."
+        )
+        return outcome
+    result = outcome.result
     marts = {k: v for k, v in result.tables.items() if k.startswith("mart_")}
     console.print(
-        f"Warehouse published to {result.path} in {result.seconds:.1f} s: "
-        f"{len(result.tables)} tables, {len(result.checks)} checks passed"
+        f"Warehouse rebuilt ({outcome.reason}) and published to {result.path} in "
+        f"{result.seconds:.1f} s: {len(result.tables)} tables, {len(result.checks)} checks passed"
     )
     for name, rows in marts.items():
         console.print(f"  {name}: {rows:,} rows")
+    return outcome
 
 
 @app.command()
-def build(candidates: CandidatesOpt = None) -> None:
-    """Build the DuckDB warehouse from the ingested files; publish it only if every check passes."""
-    run_build(candidates)
+def build(
+    candidates: CandidatesOpt = None,
+    force: Annotated[
+        bool, typer.Option(help="Rebuild even if the warehouse is up to date with its inputs.")
+    ] = False,
+) -> None:
+    """Build the DuckDB warehouse from the ingested files; publish it only if every check passes.
+
+    Skipped when nothing it reads changed since the last build (parsed tables, SQL, reference
+    tables, parameters, candidate towns)."""
+    run_build(candidates, force)
 
 
 @app.command()
@@ -163,19 +251,87 @@ def run(
     mirror: MirrorOpt = None,
     candidates: CandidatesOpt = None,
     force: Annotated[
-        bool, typer.Option(help="Download and parse again even if unchanged.")
+        bool, typer.Option(help="Download, parse, build and render again even if unchanged.")
     ] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print every town's PDF.")] = False,
 ) -> None:
-    """The whole chain: fetch every source (conditional), then build the warehouse."""
-    results = run_fetch(mirror, None, None, force)
-    failed = [r for r in results if r.status == "failed"]
-    if failed:
-        console.print(
-            f"[red]{len(failed)} sources failed[/red]; the build uses what was ingested before."
-        )
-    run_build(candidates)
+    """The whole chain: fetch every source (conditional), build the warehouse when an input
+    changed, then the reports and the shortlist when the warehouse or their code changed; ends
+    with what changed and where the outputs are."""
+    start = time.perf_counter()
+    cfg = settings_mod.load().with_overrides(mirror=mirror)
+    with data_lock(cfg):
+        results = run_fetch(mirror, None, None, force, detail=False)
+        failed = [r for r in results if r.status == "failed"]
+        if failed:
+            console.print(
+                f"[red]{len(failed)} sources failed[/red]; the build uses what was ingested before."
+            )
+        warehouse = run_build(candidates, force)
+        outputs = run_outputs(cfg, force, pdf)
+    summary = Table(title="gpect run", show_header=False)
+    summary.add_column("step", style="bold")
+    summary.add_column("outcome", overflow="fold")
+    summary.add_row("sources", _sources_line(results))
+    if warehouse.rebuilt:
+        built = f"rebuilt in {warehouse.result.seconds:.1f} s ({warehouse.reason})"
+    else:
+        built = f"unchanged ({warehouse.reason})"
+    summary.add_row("warehouse", f"{built}\n{cfg.warehouse}")
+    for step, outcome in outputs:
+        summary.add_row(step, outcome)
+    summary.add_row("time", f"{time.perf_counter() - start:.1f} s")
+    console.print(summary)
     if failed:
         raise typer.Exit(1)
+
+
+REPORTS_DIR = settings_mod.REPO_ROOT / "reports"
+
+
+def run_outputs(cfg: Settings, force: bool, pdf: bool) -> list[tuple[str, str]]:
+    """Reports, then the shortlist, each skipped when up to date with the warehouse, settings
+    and rendering code; returns (step, outcome) rows for the summary."""
+    out = cfg.data_dir / "out"
+    # (step, file whose sidecar records its inputs, the command that writes it, its module,
+    # options that change what it writes)
+    steps = [
+        (
+            "reports",
+            out / "site" / "index.html",
+            partial(cli_reports.report, town=None, all_towns=True, pdf=pdf),
+            cli_reports,
+            {"pdf": str(pdf)},
+        ),
+        (
+            "shortlist",
+            out / "shortlist" / "shortlist.csv",
+            cli_shortlist.shortlist,
+            cli_shortlist,
+            {},
+        ),
+    ]
+    rows = []
+    for step, marker, write, module, options in steps:
+        inputs = freshness.output_inputs(cfg, [REPORTS_DIR, Path(module.__file__)]) | options
+        reason = "forced" if force else freshness.stale_reason(marker, inputs)
+        if reason is None:
+            rows.append((step, f"unchanged (warehouse and code as before)\n{marker.parent}"))
+            continue
+        write()
+        freshness.record(marker, inputs)
+        rows.append((step, f"written ({reason})\n{marker.parent}"))
+    return rows
+
+
+def _sources_line(results: list[ingest.SourceStatus]) -> str:
+    """Counts, then the dataset vintages that changed or failed by name."""
+    line = fetch_counts(results)
+    for status in ("downloaded", "failed"):
+        named = [f"{r.dataset} {r.vintage}" for r in results if r.status == status]
+        if named:
+            line += f"\n{status}: " + ", ".join(named)
+    return line
 
 
 @app.command()

@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from flows import settings as settings_mod
-from flows.cli import app, console
+from flows.cli import app, console, progress_bar
 
 
 @app.command()
@@ -56,14 +56,17 @@ def report(
         layout = site.Layout(cfg.data_dir / "out")
         site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
         polygons = geo.Polygons(data.polygon_path(cfg.parsed_dir), preload=len(codes) > 1)
-        with console.status("Writing reports…") as status:
+        with progress_bar() as bar:
+            job = bar.add_task("Writing reports", total=len(codes))
             pages = site.write_site(
                 con,
                 codes,
                 site_data,
                 polygons,
                 layout,
-                on_page=lambda code: status.update(f"Writing reports… {code}"),
+                on_page=lambda code: bar.update(
+                    job, advance=1, description=f"Writing reports {code}"
+                ),
             )
         seconds = time.perf_counter() - started
         largest = max(p.stat().st_size for p in pages)

@@ -71,8 +71,6 @@ def tension(value) -> str:
     return f"{int(value)}/5"
 
 
-
-
 FILTERS = {
     "num": number,
     "pct": percent,

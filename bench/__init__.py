@@ -1,0 +1,1 @@
+"""Benchmarks printing figures, run on demand: `python -m bench.run --help`."""

@@ -1,0 +1,117 @@
+"""Scale-out: GPECT_TASK_RUNNER=dask sends the flows' tasks to a Dask cluster, without code changes.
+
+The cluster here is a LocalCluster of two in-process workers (processes=False keeps it light).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+from prefect import flow, task
+
+from connectors.errors import ParseError
+from flows import runners
+from flows.refresh import StepFailed, refresh
+
+
+def two_workers():
+    return runners.task_runner("dask", workers=2, cluster_kwargs={"processes": False})
+
+
+@task
+def worker_address(i: int) -> str:
+    from distributed import get_worker
+
+    return get_worker().address  # raises ValueError outside a Dask worker
+
+
+@flow
+def spread(n: int) -> list[str]:
+    return [f.result() for f in worker_address.map(range(n))]
+
+
+@pytest.mark.parametrize(
+    ("setting", "runner"), [("dask", "DaskTaskRunner"), (None, "ThreadPoolTaskRunner")]
+)
+def test_the_setting_chooses_the_runner_the_flows_are_decorated_with(setting, runner):
+    env = {k: v for k, v in os.environ.items() if k != "GPECT_TASK_RUNNER"}
+    if setting:
+        env["GPECT_TASK_RUNNER"] = setting
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from flows.refresh import refresh; print(type(refresh.task_runner).__name__)",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert probe.stdout.strip() == runner
+
+
+def test_an_unknown_runner_is_refused_with_the_choices():
+    with pytest.raises(
+        ValueError, match=r"GPECT_TASK_RUNNER='spark' is not one of \('thread', 'dask'\)"
+    ):
+        runners.task_runner("spark")
+
+
+def test_a_failed_step_crosses_process_boundaries():
+    """Dask pickles a task's exception back to the flow; SourceError itself cannot be rebuilt."""
+    error = ParseError("bmo", "2024", "missing columns ['Code bassin']", where="bmo.xlsx")
+    with pytest.raises(TypeError):
+        pickle.loads(pickle.dumps(error))
+    back = pickle.loads(pickle.dumps(StepFailed.of(error)))
+    assert (back.dataset, back.vintage, back.where) == ("bmo", "2024", "bmo.xlsx")
+    assert str(back) == str(error)
+
+
+def test_tasks_run_on_the_dask_workers(prefect_harness):
+    addresses = spread.with_options(task_runner=two_workers())(6)
+    assert len(addresses) == 6 and all(a.startswith("inproc://") for a in addresses)
+
+
+@pytest.mark.realdata
+def test_refresh_flow_on_a_local_dask_cluster(prefect_harness, opendata, tmp_path, monkeypatch):
+    monkeypatch.setenv("GPECT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GPECT_MIRROR", str(opendata))
+    on_dask = refresh.with_options(task_runner=two_workers())
+    results = on_dask(datasets=["fap2009", "fap2021", "academies"])
+    got = {(r.dataset, r.status, r.rows) for r in results}
+    assert got == {
+        ("fap2009", "downloaded", 225),
+        ("fap2021", "downloaded", 341),
+        ("academies", "downloaded", 122),
+    }
+    assert (tmp_path / "parsed" / "fap2021" / "2021" / "table.parquet").is_file()
+    again = on_dask(datasets=["fap2009", "fap2021", "academies"])
+    assert {r.status for r in again} == {"unchanged"}
+
+
+@pytest.mark.realdata
+def test_a_failing_vintage_on_dask_fails_the_run_by_name_and_nothing_else(
+    prefect_harness, opendata, tmp_path, monkeypatch
+):
+    # fap2021 pointed at the FAP 2009 file: a layout its column map refuses.
+    mirror_map = tmp_path / "mirror.csv"
+    mirror_map.write_text(
+        "dataset,vintage,path\n"
+        "fap2021,2021,odis/Intitules_FAP2009.csv\n"
+        "fap2009,2009,odis/Intitules_FAP2009.csv\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GPECT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GPECT_MIRROR", str(opendata))
+    monkeypatch.setenv("GPECT_MIRROR_MAP", str(mirror_map))
+    with pytest.raises(
+        RuntimeError, match=r"1 dataset vintages failed: \[fap2021 2021\] .*missing"
+    ):
+        refresh.with_options(task_runner=two_workers())(datasets=["fap2021", "fap2009"])
+    assert (tmp_path / "data" / "parsed" / "fap2009" / "2009" / "table.parquet").is_file()
+    assert not (tmp_path / "data" / "parsed" / "fap2021").exists()

@@ -1,0 +1,48 @@
+"""prefect.yaml: valid deployments whose entrypoints load as Prefect flows, schedules in Paris time."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from prefect.client.schemas.schedules import CronSchedule
+from prefect.flows import Flow, load_flow_from_entrypoint
+
+from flows.settings import REPO_ROOT
+
+CONFIG = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+DEPLOYMENTS = {d["name"]: d for d in CONFIG["deployments"]}
+
+
+def test_every_deployment_has_the_keys_a_process_worker_needs():
+    assert CONFIG["name"] == "gpect" and CONFIG["prefect-version"] == "3.8.8"
+    assert set(DEPLOYMENTS) == {"refresh-weekly", "build-on-demand", "reports-on-demand"}
+    for name, deployment in DEPLOYMENTS.items():
+        assert deployment["entrypoint"].count(":") == 1, name
+        assert deployment["work_pool"]["name"] == "gpect-process", name
+        assert deployment["concurrency_limit"] == 1, name
+
+
+def test_schedules_are_valid_crons_in_paris_time():
+    schedules = [s for d in DEPLOYMENTS.values() for s in d.get("schedules", [])]
+    assert [s["cron"] for s in DEPLOYMENTS["refresh-weekly"]["schedules"]] == ["0 5 * * 1"]
+    for schedule in schedules:
+        assert schedule["timezone"] == "Europe/Paris"
+        CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])  # raises if invalid
+    assert not DEPLOYMENTS["build-on-demand"].get("schedules")
+    assert not DEPLOYMENTS["reports-on-demand"].get("schedules")
+
+
+@pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
+def test_entrypoint_imports_and_names_a_flow_accepting_its_parameters(name):
+    deployment = DEPLOYMENTS[name]
+    path, _, function = deployment["entrypoint"].partition(":")
+    assert (REPO_ROOT / path).is_file(), f"{path} does not exist"
+    flow = load_flow_from_entrypoint(f"{REPO_ROOT / path}:{function}", use_placeholder_flow=False)
+    assert isinstance(flow, Flow)
+    flow.validate_parameters(deployment.get("parameters") or {})
+
+
+def test_the_weekly_refresh_builds_when_something_changed():
+    refresh = DEPLOYMENTS["refresh-weekly"]
+    assert refresh["entrypoint"] == "flows/refresh.py:refresh"
+    assert refresh["parameters"] == {"build": True}
