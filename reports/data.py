@@ -170,16 +170,16 @@ def load_town(con: duckdb.DuckDBPyConnection, code: str) -> TownData:
     if profile.empty:
         raise TownNotFound(f"{code} is not in mart_town__profile: rebuild the warehouse?")
 
-    def q(name: str) -> pd.DataFrame:
-        return query(con, name, town_code=code)
+    def q(name: str, **params: Any) -> pd.DataFrame:
+        return query(con, name, town_code=code, **params)
 
     return TownData(
         code=code,
         profile=records(profile)[0],
         ranking=q("town_ranking"),
         hiring=q("hiring_by_sector"),
-        metiers_volume=q("top_metiers_volume"),
-        metiers_difficulty=q("top_metiers_difficulty"),
+        metiers_volume=q("top_metiers", measure="hiring"),
+        metiers_difficulty=q("top_metiers", measure="difficult"),
         supply=q("training_supply"),
         access=q("accessibility"),
         communes=q("catchment_communes"),

@@ -1,7 +1,8 @@
--- purpose: the ten métiers with the most hiring projects judged difficult by employers in the
---          town's catchment, latest BMO vintage (chart "Métiers les plus difficiles à recruter").
+-- purpose: the ten métiers of the town's catchment with the most hiring projects ($measure =
+--          'hiring', chart "Métiers les plus recherchés") or the most projects judged difficult
+--          ($measure = 'difficult', chart "Métiers les plus difficiles à recruter"), latest BMO vintage.
 -- source: mart_territory_metier__indicators (territory_type 'catchment'), ref_sectors
--- params: $town_code
+-- params: $town_code, $measure
 select
     m.survey_year,
     m.metier_nomenclature,
@@ -17,5 +18,6 @@ from mart_territory_metier__indicators as m
 join ref_sectors as s using (sector_code)
 where m.territory_type = 'catchment' and m.territory_code = $town_code
   and m.survey_year = (select max(survey_year) from mart_territory_metier__indicators)
-order by m.difficult_projects desc, m.metier_code
+order by case when $measure = 'difficult' then m.difficult_projects else m.hiring_projects end desc,
+    m.metier_code
 limit 10
