@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -46,6 +47,14 @@ class Transfer:
     etag: str | None = None
     last_modified: str | None = None
     filename: str | None = None
+
+
+def _temp_file(tmp_dir: Path, kind: str) -> Path:
+    """A fresh temporary file; its name carries the pid so that a killed run's leftovers can be
+    found (flows/lock.py), and is unique across threads."""
+    fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=f"{kind}-{os.getpid()}-", suffix=".part")
+    os.close(fd)
+    return Path(name)
 
 
 def make_session(cfg: HttpConfig) -> requests.Session:
@@ -136,7 +145,7 @@ def download(
                 **err,
             )
         tmp_dir.mkdir(parents=True, exist_ok=True)
-        tmp = tmp_dir / f"download-{os.getpid()}-{id(response)}.part"
+        tmp = _temp_file(tmp_dir, "download")
         digest = hashlib.sha256()
         received = 0
         try:
@@ -215,7 +224,7 @@ def copy_local(
     if stat.st_size == 0:
         raise DownloadError(problem="empty file", hint="the mirror copy is broken", **err)
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    tmp = tmp_dir / f"copy-{os.getpid()}-{source.name}.part"
+    tmp = _temp_file(tmp_dir, "copy")
     digest = hashlib.sha256()
     with source.open("rb") as src, tmp.open("wb") as out:
         while chunk := src.read(CHUNK):
