@@ -165,13 +165,9 @@ def refresh(
     force: bool = False,
 ) -> None:
     """Same as fetch, through the Prefect flow `refresh` (for scheduled runs and the Prefect UI)."""
-    import os
-
     from flows.refresh import refresh as refresh_flow
 
-    if mirror:
-        os.environ["GPECT_MIRROR"] = mirror
-    refresh_flow(datasets=dataset, vintages=vintage, force=force)
+    refresh_flow(datasets=dataset, vintages=vintage, force=force, mirror=mirror)
 
 
 CandidatesOpt = Annotated[

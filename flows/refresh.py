@@ -40,8 +40,8 @@ class StepFailed(RuntimeError):
 
 
 @task(retries=2, retry_delay_seconds=30, task_run_name="download-{dataset}-{vintage_name}")
-def download_task(dataset: str, vintage_name: str, force: bool = False):
-    cfg = settings_mod.load()
+def download_task(dataset: str, vintage_name: str, force: bool = False, mirror: str | None = None):
+    cfg = settings_mod.load().with_overrides(mirror=mirror)
     vintage = ingest.registry.get(dataset).vintage(vintage_name)
     try:
         with make_session(cfg.http) as session:
@@ -92,8 +92,10 @@ def refresh(
     vintages: list[str] | None = None,
     force: bool = False,
     build: bool = False,
+    mirror: str | None = None,
 ) -> list[SourceStatus]:
-    cfg = settings_mod.load()
+    """`mirror` overrides GPECT_MIRROR for this run (a directory or an http(s) base URL)."""
+    cfg = settings_mod.load().with_overrides(mirror=mirror)
     logger = get_run_logger()
     with flow_lock(cfg, "refresh"):
         mirror = ingest.mirror_of(cfg)
@@ -104,7 +106,7 @@ def refresh(
             if mirror is not None and not mirror.has(ds, vn):
                 planned.append(SourceStatus(ds, vn, "not in mirror", None, ""))
                 continue
-            fetched = download_task.submit(ds, vn, force)
+            fetched = download_task.submit(ds, vn, force, cfg.mirror)
             parsed = parse_task.submit(ds, vn, force, wait_for=[fetched])
             planned.append((ds, vn, fetched, parsed))
         results = [p if isinstance(p, SourceStatus) else _outcome(*p) for p in planned]

@@ -16,12 +16,12 @@ def test_only_the_network_task_retries():
 
 def test_refresh_flow_ingests_and_summarises(prefect_harness, opendata, tmp_path, monkeypatch):
     monkeypatch.setenv("GPECT_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("GPECT_MIRROR", str(opendata))
-    results = refresh(datasets=["bmo"])
+    monkeypatch.delenv("GPECT_MIRROR", raising=False)
+    results = refresh(datasets=["bmo"], mirror=str(opendata))
     by_vintage = {r.vintage: r for r in results}
     assert by_vintage["2024"].status == "downloaded" and by_vintage["2024"].rows == 53_443
     assert by_vintage["2025"].status == "not in mirror"
     text = summary_table(results)
     assert "bmo" in text and "53,443" in text and "Base_open_data_BMO_2024.xlsx" in text
-    again = refresh(datasets=["bmo"], vintages=["2024"])
+    again = refresh(datasets=["bmo"], vintages=["2024"], mirror=str(opendata))
     assert again[0].status == "unchanged"
