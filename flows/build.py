@@ -165,11 +165,11 @@ def run_checks(
 ) -> tuple[dict[str, int], list[str]]:
     results, failures = {}, []
     for check in checks:
-        rows = con.execute(f"select * from ({check.sql}) limit 5").fetchall()  # noqa: S608
-        count = con.execute(f"select count(*) from ({check.sql})").fetchone()[0]  # noqa: S608
-        results[check.name] = count
-        if count:
-            failures.append(f"{check.name}: {count} failing rows, e.g. {rows[:3]}")
+        # Checks return failing rows only: zero on a good build, so fetching them all is cheap.
+        rows = con.execute(check.sql).fetchall()
+        results[check.name] = len(rows)
+        if rows:
+            failures.append(f"{check.name}: {len(rows)} failing rows, e.g. {rows[:3]}")
     return results, failures
 
 
