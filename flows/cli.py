@@ -238,7 +238,7 @@ def reference(
 ) -> None:
     """Recompute the national reference distribution rankings are standardised against."""
     cfg = settings_mod.load()
-    path = build_mod.write_reference(cfg, cfg.model, version)
+    path = build_mod.write_reference(cfg, cfg.build_parameters, version)
     console.print(f"Reference {version} written to {path}; review and commit it.")
 
 

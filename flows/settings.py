@@ -35,10 +35,36 @@ MODEL_DEFAULTS: dict[str, float] = {
     "band3_weight": 0.22,
     # BMO secret cells are left-censored: published values are never below this bound.
     "secret_upper_bound": 5,
-    # Score weights for ranking training sectors in a town.
-    "weight_demand_pressure": 0.4,
-    "weight_volume_intensity": 0.3,
+    # BMO waves pooled by the sector diagnostic: the most recent `bmo_window_waves` waves up to
+    # `bmo_window_end` (0: the latest ingested wave), the same window for every town.
+    "bmo_window_waves": 3,
+    "bmo_window_end": 0,
+    # Sector score: weights of its four components, each a log ratio to the national reference
+    # clipped to ±ln(component_cap_ratio) so that no single extreme figure decides a rank.
+    "weight_specialisation": 0.4,
+    "weight_difficulty": 0.1,
     "weight_supply_gap": 0.3,
+    "weight_market": 0.2,
+    "component_cap_ratio": 4,
+    # Market size: a recommended sector's catchment must absorb one cohort a year without the
+    # cohort exceeding this share of the sector's annual hiring projects; the cohort is the
+    # smallest concept's learners (shortlist turnkey_learners) shared over `recommended_sectors`.
+    "recommended_sectors": 3,
+    "max_cohort_share_of_hiring": 0.25,
+    # Beyond this multiple of the minimum market, a larger market adds nothing to the score: the
+    # market component rewards a market able to absorb cohorts, not the largest sectors.
+    "market_saturation_ratio": 3,
+    # Below this many hiring projects a year in the catchment, a sector's figures are too small to
+    # read: flagged and never recommended.
+    "min_readable_projects": 10,
+    # A trend across the FAP 2009 / FAP 2021 break is flagged as unreliable when the sector's
+    # national share moves by more than this relative amount across the break.
+    "nomenclature_break_tolerance": 0.15,
+    # Rank intervals: resampling draws (waves by Bayesian bootstrap, censored cells, weights from
+    # a Dirichlet of this concentration around the weights above) and the seed.
+    "rank_draws": 400,
+    "rank_seed": 20_251,
+    "weight_concentration": 50,
 }
 
 
@@ -64,6 +90,15 @@ class Settings:
     dask_address: str | None = None
     task_workers: int = 4
     lock_timeout: float = 600.0
+
+    @property
+    def build_parameters(self) -> dict[str, float]:
+        """What the build reads (param_settings): the model parameters and the concept size the
+        market-size rule derives from (a shortlist setting, see reports/shortlist.py)."""
+        from reports.shortlist import DEFAULT_PARAMETERS
+
+        turnkey = self.shortlist.get("turnkey_learners", DEFAULT_PARAMETERS["turnkey_learners"])
+        return {**self.model, "turnkey_learners": float(turnkey)}
 
     @property
     def warehouse(self) -> Path:

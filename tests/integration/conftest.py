@@ -49,4 +49,4 @@ def warehouse(ingested):
     from flows.build import build
 
     cfg, _ = ingested
-    return build(cfg, cfg.model)
+    return build(cfg, cfg.build_parameters)

@@ -130,7 +130,7 @@ def test_a_failing_check_keeps_the_previous_warehouse(ingested, warehouse, tmp_p
     )
     before = digest(warehouse.path)
     with pytest.raises(build_mod.BuildError, match="always_fails"):
-        build_mod.build(cfg, cfg.model, sql_dir=sql_dir)
+        build_mod.build(cfg, cfg.build_parameters, sql_dir=sql_dir)
     assert digest(warehouse.path) == before
     assert query(warehouse.path, "select count(*) from mart_town_sector__ranking")[0][0] > 0
     assert not list(warehouse.path.parent.glob(".*building*"))
@@ -140,7 +140,7 @@ def test_user_candidates_replace_the_default_list(ingested, tmp_path):
     cfg, _ = ingested
     target = tmp_path / "user.duckdb"
     # Nevers, Saint-Dizier, and a pre-2019 code of Annecy (merged into 74010 in 2017)
-    result = build_mod.build(cfg, cfg.model, ["58194", "52448", "74010"], target=target)
+    result = build_mod.build(cfg, cfg.build_parameters, ["58194", "52448", "74010"], target=target)
     towns = query(
         result.path, "select town_code, candidate_origin from mart_town__profile order by 1"
     )
@@ -154,7 +154,7 @@ def test_user_candidates_replace_the_default_list(ingested, tmp_path):
 
 def test_the_same_inputs_give_the_same_ranking(ingested, warehouse, tmp_path):
     cfg, _ = ingested
-    again = build_mod.build(cfg, cfg.model, target=tmp_path / "again.duckdb")
+    again = build_mod.build(cfg, cfg.build_parameters, target=tmp_path / "again.duckdb")
     sql = (
         "select town_code, sector_code, rank, round(score, 9), reasons, suggested_level "
         "from mart_town_sector__ranking order by town_code, sector_code"
