@@ -378,7 +378,7 @@ def sources(
 
 
 # Commands of the presentation layer live in their own modules, registered on `app` at import.
-from flows import cli_reports, cli_shortlist  # noqa: E402, F401
+from flows import cli_evaluate, cli_reports, cli_shortlist  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

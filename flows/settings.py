@@ -41,8 +41,8 @@ MODEL_DEFAULTS: dict[str, float] = {
     "bmo_window_end": 0,
     # Sector score: weights of its four components, each a log ratio to the national reference
     # clipped to ±ln(component_cap_ratio) so that no single extreme figure decides a rank.
-    "weight_specialisation": 0.4,
-    "weight_difficulty": 0.1,
+    "weight_specialisation": 0.35,
+    "weight_difficulty": 0.15,
     "weight_supply_gap": 0.3,
     "weight_market": 0.2,
     "component_cap_ratio": 4,

@@ -70,10 +70,9 @@ class Cube:
         self.difficult = arr("difficult_projects")
         self.estimated = arr("hiring_estimated")
         self.censored_sd = np.sqrt(arr("hiring_censored_variance"))
-        # National share of each sector per wave: the same for every town.
-        self.share = scoring.expected_share(
-            arr("national_sector_hiring"), arr("national_hiring")
-        )[0]
+        # National totals per wave: the same for every town.
+        self.national_sector = arr("national_sector_hiring")[0]  # (sectors, waves)
+        self.national = arr("national_hiring")[0, 0]  # (waves,)
 
 
 def resample(
@@ -115,13 +114,17 @@ def resample(
         noise = rng.standard_normal((draws, *h.shape)) * cube.censored_sd[t]
         est = cube.estimated[t]
         h_d = np.clip(h + noise, h - est, h + est).clip(min=0)
-        total_d = h_d.sum(axis=2, keepdims=True)  # (draws, towns, 1, waves)
-        gw = wave_weights[:, None, None, :]
+        # Weighted means over the waves (the weights average 1), as scoring.pool does.
+        gw = wave_weights[:, None, None, :] / n_waves
         n_d = (h_d * gw).sum(-1)
-        e_d = (total_d * cube.share[None, None] * gw).sum(-1)
+        total_d = n_d.sum(axis=2, keepdims=True)
+        share_d = (cube.national_sector[None] * wave_weights[:, None, :]).sum(-1) / (
+            cube.national[None] * wave_weights
+        ).sum(-1)[:, None]
+        e_d = total_d * share_d[:, None, :]
         scale = np.divide(h_d, h, out=np.zeros_like(h_d), where=h > 0)
         d_d = (cube.difficult[t] * scale * gw).sum(-1)
-        annual = n_d / n_waves
+        annual = n_d
         parts = scoring.components(
             n_d, e_d, d_d, strength[t], prior[t], national_rate[t], access[t], median[t],
             thin[t], annual, alpha[None, None, :], phi, params,
@@ -194,7 +197,7 @@ def rank_sectors(
         frame["difficulty_prior_strength"], frame["difficulty_prior_rate"],
         frame["national_difficulty_rate"], frame["accessible_places_per_1000"],
         frame["national_median_places_per_1000"], frame["is_supply_data_thin"],
-        frame["annual_hiring_projects"], alpha, phi, params,
+        frame["hiring_projects"], alpha, phi, params,
     )
     w = scoring.weights(params)
     for name, weight in zip(scoring.COMPONENTS, w, strict=True):
@@ -226,6 +229,9 @@ def rank_sectors(
         frame["hiring_estimated"], frame["hiring_projects"]
     )
     frame["minimum_market_projects"] = scoring.minimum_market(params)
+    frame["annual_hiring_projects"] = frame["hiring_projects"]
+    frame["hiring_projects"] = frame["annual_hiring_projects"] * frame["waves"]
+    frame["difficult_projects"] = frame["difficult_projects"] * frame["waves"]
     frame["alpha"], frame["dispersion"] = alpha, phi
 
     frame = frame[frame["sector_code"] != "NC"].copy()

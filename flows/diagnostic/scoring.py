@@ -40,36 +40,38 @@ def expected_share(part: np.ndarray | pd.Series, whole: np.ndarray | pd.Series):
     return np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
 
 
+MEANS = (
+    "hiring_projects", "difficult_projects", "hiring_estimated", "territory_hiring",
+    "territory_difficult", "national_sector_hiring", "national_hiring",
+    "national_sector_difficult", "national_difficult", "region_sector_hiring", "region_hiring",
+    "difficulty_prior_rate", "difficulty_prior_strength",
+)
+
+
 def pool(waves: pd.DataFrame, years: list[int]) -> pd.DataFrame:
-    """Sums over the waves `years` of each territory × sector: observed and expected hiring
-    (territory total × the sector's national share of the same wave), difficult projects, the
-    censored part and its variance, and the difficulty prior averaged over the waves."""
-    w = waves[waves["survey_year"].isin(years)].copy()
-    w["expected_hiring"] = w["territory_hiring"] * expected_share(
-        w["national_sector_hiring"], w["national_hiring"]
-    )
-    w["expected_difficult"] = w["territory_difficult"] * expected_share(
-        w["national_sector_difficult"], w["national_difficult"]
-    )
-    w["expected_region"] = w["territory_hiring"] * expected_share(
-        w["region_sector_hiring"], w["region_hiring"]
-    )
+    """The average wave of the window `years`, per territory × sector: every count is the mean
+    over the waves, and the expected count is the territory's mean total × the sector's pooled
+    national share (Σ H_s / Σ H). Waves are averaged, not summed: the dispersion φ measured from
+    wave to wave includes real year-to-year change, so a window reads as one average year of
+    evidence, and a wave equal to the window's mean changes nothing. The censoring variance of
+    a mean of W waves is Σ variance / W²."""
+    w = waves[waves["survey_year"].isin(years)]
     keys = ["territory_type", "territory_code", "sector_code"]
-    pooled = w.groupby(keys, sort=True).agg(
-        hiring_projects=("hiring_projects", "sum"),
-        expected_hiring=("expected_hiring", "sum"),
-        difficult_projects=("difficult_projects", "sum"),
-        expected_difficult=("expected_difficult", "sum"),
-        expected_region=("expected_region", "sum"),
-        hiring_estimated=("hiring_estimated", "sum"),
-        hiring_censored_variance=("hiring_censored_variance", "sum"),
-        national_sector_hiring=("national_sector_hiring", "sum"),
-        national_sector_difficult=("national_sector_difficult", "sum"),
-        difficulty_prior_rate=("difficulty_prior_rate", "mean"),
-        difficulty_prior_strength=("difficulty_prior_strength", "mean"),
-        waves=("survey_year", "nunique"),
+    grouped = w.groupby(keys, sort=True)
+    pooled = grouped[list(MEANS)].mean()
+    pooled["waves"] = grouped["survey_year"].nunique()
+    pooled["hiring_censored_variance"] = (
+        grouped["hiring_censored_variance"].sum() / pooled["waves"] ** 2
     )
-    pooled["annual_hiring_projects"] = pooled["hiring_projects"] / pooled["waves"]
+    pooled["expected_hiring"] = pooled["territory_hiring"] * expected_share(
+        pooled["national_sector_hiring"], pooled["national_hiring"]
+    )
+    pooled["expected_difficult"] = pooled["territory_difficult"] * expected_share(
+        pooled["national_sector_difficult"], pooled["national_difficult"]
+    )
+    pooled["expected_region"] = pooled["territory_hiring"] * expected_share(
+        pooled["region_sector_hiring"], pooled["region_hiring"]
+    )
     pooled["national_difficulty_rate"] = expected_share(
         pooled["national_sector_difficult"], pooled["national_sector_hiring"]
     )
