@@ -36,6 +36,13 @@ FAMILIES = {
         "quotients wave t+1 observed, town × sector; skill = 1 − MSE / MSE of a reference "
         "forecast (persistence of the last wave; the national share, LQ = 1); > 0 beats it",
     ),
+    "specificity": (
+        "Specificity",
+        "whether the recommendations say something particular to each town: how often the first "
+        "recommendation is merely the town's largest deliverable market, how many recommended "
+        "sectors are more specialised than France (shrunk LQ > 1), and the largest share of "
+        "towns one sector leads",
+    ),
     "convergent_validity": (
         "Convergent validity",
         "bassin × sector difficulty rate (pooled, shrunk) against the official Dares tension "

@@ -53,6 +53,10 @@ def _ranking(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.Dat
     return frame[RANKING_COLUMNS].sort_values(["town_code", "rank"]).reset_index(drop=True)
 
 
+def _waves(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
+    return ranking.by_wave(con.execute(WAVES).df(), params)
+
+
 def _evaluation(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
     return evaluation.evaluate(
         con.execute(WAVES).df(), con.execute(CONTEXT).df(), con.execute(TENSION).df(), params
@@ -67,6 +71,14 @@ MODELS = [
         _ranking,
         "ranked training sectors of every candidate town on the pooled BMO window, with 90 % "
         "rank intervals (grain: town × sector, NC excluded)",
+    ),
+    PythonModel(
+        "mart_town_sector__waves",
+        frozenset({"int_territory_sector__waves"}),
+        _waves,
+        "every town's sector indicators for each BMO wave and for the pooled window: hiring and "
+        "difficult projects (a year), location quotient raw and shrunk, shrunk difficulty rate "
+        "(grain: town × sector × window)",
     ),
     PythonModel(
         "mart_diagnostic__evaluation",

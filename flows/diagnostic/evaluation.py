@@ -7,7 +7,11 @@ Four families of figures (mart_diagnostic__evaluation, `gpect evaluate`):
   quotient wave t+1 observed (skill = 1 − MSE / MSE of a reference forecast: persistence of wave
   t, and "the national share", LQ = 1);
 - convergent validity: bassin × sector difficulty rate (pooled, shrunk) against the official
-  Dares tension class (Spearman).
+  Dares tension class (Spearman);
+- specificity: whether the recommendations say something particular to each town rather than
+  "the largest sectors" (share of towns whose first recommendation is simply their largest
+  deliverable market, share of recommended sectors more specialised than France, the largest
+  share of towns that one sector leads).
 Rankings compare on the recommended sectors (deliverable, with a market): top-1 agreement, top-K
 overlap |A ∩ B| / K, and the within-town Spearman correlation of the scores of all sectors.
 """
@@ -121,6 +125,27 @@ def convergent_validity(waves: pd.DataFrame, tension: pd.DataFrame, years: list[
     return {"spearman": spearman(joined["rate"], joined["tension_class"]), "cells": len(joined)}
 
 
+def specificity(published: pd.DataFrame, top: int) -> dict[str, tuple[float, int]]:
+    """(value, count) of: towns whose first recommendation is their largest deliverable market;
+    recommended sectors whose shrunk location quotient exceeds 1; the largest share of towns led
+    by one sector."""
+    eligible = published[published["recommendation_rank"].notna()]
+    largest = eligible.loc[eligible.groupby("town_code")["annual_hiring_projects"].idxmax()]
+    largest = largest.set_index("town_code")["sector_code"]
+    first = eligible[eligible["recommendation_rank"] == 1].set_index("town_code")["sector_code"]
+    recommended = eligible[eligible["recommendation_rank"] <= top]
+    return {
+        "first_is_largest_market": (float((first == largest.reindex(first.index)).mean()),
+                                    len(first)),
+        "recommended_more_specialised_than_france": (
+            float((recommended["location_quotient_shrunk"] > 1).mean()), len(recommended)
+        ),
+        "largest_share_led_by_one_sector": (
+            float(first.value_counts(normalize=True).iloc[0]), len(first)
+        ),
+    }
+
+
 def evaluate(waves: pd.DataFrame, context: pd.DataFrame, tension: pd.DataFrame,
              params: dict[str, float]) -> pd.DataFrame:
     """Every figure as one row: family, metric, comparison, value, target, count."""
@@ -165,6 +190,9 @@ def evaluate(waves: pd.DataFrame, context: pd.DataFrame, tension: pd.DataFrame,
         for metric in ("skill_vs_persistence", "skill_vs_national", "spearman"):
             add("forecast_skill", metric, f"{figures['history']} → {target_year}",
                 figures[metric], figures["cells"])
+
+    for metric, (value, n) in specificity(ranked(published), top).items():
+        add("specificity", metric, f"window {min(published)}-{max(published)}", value, n)
 
     figures = convergent_validity(waves, tension, published)
     add("convergent_validity", "spearman",

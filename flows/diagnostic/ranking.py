@@ -262,6 +262,47 @@ def rank_sectors(
     return frame.reset_index(drop=True)
 
 
+def by_wave(waves: pd.DataFrame, params: dict[str, float]) -> pd.DataFrame:
+    """Every catchment's sector indicators for each wave and for the pooled window, with the
+    dispersion and priors of the published window, so that a wave and the pool compare."""
+    end = int(params["bmo_window_end"]) or None
+    window = window_years(waves, end, int(params["bmo_window_waves"]))
+    phi = scoring.dispersion(waves, window)
+    alpha = scoring.gamma_prior(
+        (p := scoring.pool(waves, window))[p["territory_type"] == "bassin"], phi
+    )
+    years = sorted(int(y) for y in waves["survey_year"].unique())
+    frames = []
+    for label, chosen in [*((str(y), [y]) for y in years),
+                          (f"{min(window)}-{max(window)}", window)]:
+        pooled = scoring.pool(waves, chosen)
+        towns = pooled[(pooled["territory_type"] == "catchment") & (pooled["sector_code"] != "NC")]
+        a = towns["sector_code"].map(alpha).to_numpy(dtype=float)
+        frames.append(pd.DataFrame({
+            "town_code": towns["territory_code"],
+            "sector_code": towns["sector_code"],
+            "window": label,
+            "is_pooled": len(chosen) > 1,
+            "waves": towns["waves"],
+            "hiring_projects": towns["hiring_projects"],
+            "difficult_projects": towns["difficult_projects"],
+            "location_quotient": scoring.expected_share(
+                towns["hiring_projects"], towns["expected_hiring"]
+            ),
+            "location_quotient_shrunk": scoring.shrunk_quotient(
+                towns["hiring_projects"], towns["expected_hiring"], a, phi
+            ),
+            "difficulty_rate_shrunk": scoring.shrunk_rate(
+                towns["difficult_projects"], towns["hiring_projects"],
+                towns["difficulty_prior_strength"], towns["difficulty_prior_rate"],
+            ),
+            "national_difficulty_rate": towns["national_difficulty_rate"],
+        }))
+    return pd.concat(frames, ignore_index=True).sort_values(
+        ["town_code", "sector_code", "is_pooled", "window"]
+    ).reset_index(drop=True)
+
+
 def trends(waves: pd.DataFrame, years: list[int], params: dict[str, float]) -> pd.DataFrame:
     """Change of each catchment's hiring projects from the window's first wave to its last, and
     whether the FAP 2009 / FAP 2021 break makes it unreliable: the window spans the break and the
@@ -304,15 +345,24 @@ def trends(waves: pd.DataFrame, years: list[int], params: dict[str, float]) -> p
     return out
 
 
+# The market is a condition of every recommendation, so it would lead the reasons of almost every
+# recommended sector; it is named after what distinguishes the sector.
+DISTINCTIVE = tuple(c for c in scoring.COMPONENTS if c != "market")
+
+
 def _reasons(frame: pd.DataFrame) -> list[list[str]]:
-    """The components that push the score up, strongest first (at most REASON_LIMIT), and
-    'tension' when the bassin's official class is 4 or 5."""
-    contributions = frame[[f"contribution_{c}" for c in scoring.COMPONENTS]].to_numpy()
+    """The distinctive components that push the score up, strongest first (at most
+    REASON_LIMIT), then 'market' when it adds to the score, then 'tension' when the bassin's
+    official class is 4 or 5."""
+    contributions = frame[[f"contribution_{c}" for c in DISTINCTIVE]].to_numpy()
+    market = frame["contribution_market"].to_numpy()
     tension = frame["tension_class"].fillna(0).to_numpy()
     out = []
-    for row, cls in zip(contributions, tension, strict=True):
+    for row, m, cls in zip(contributions, market, tension, strict=True):
         order = np.argsort(-row, kind="stable")
-        codes = [scoring.COMPONENTS[i] for i in order if row[i] > 0][:REASON_LIMIT]
+        codes = [DISTINCTIVE[i] for i in order if row[i] > 0][:REASON_LIMIT]
+        if m > 0:
+            codes.append("market")
         if cls >= TENSION_REASON_CLASS:
             codes.append("tension")
         out.append(codes)
