@@ -97,7 +97,7 @@ def dispersion(waves: pd.DataFrame, years: list[int]) -> float:
     for a, b in pairs:
         one = bassins[bassins["survey_year"] == a].set_index(["territory_code", "sector_code"])
         two = bassins[bassins["survey_year"] == b].set_index(["territory_code", "sector_code"])
-        both = one.join(two, lsuffix="_1", rsuffix="_2", how="inner")
+        both = one.join(two, suffixes=("_1", "_2"), how="inner")
         e1 = both["territory_hiring_1"] * expected_share(
             both["national_sector_hiring_1"], both["national_hiring_1"]
         )
