@@ -249,10 +249,9 @@ def exclusion_sentence(row: dict[str, Any]) -> str:
 
 
 def join_tied(labels: list[str]) -> str:
-    """'A', 'A ou B', 'A, B ou C': tied sectors have no order."""
-    if len(labels) <= 1:
-        return "".join(labels)
-    return f"{', '.join(labels[:-1])} ou {labels[-1]}"
+    """'A', 'A ou B', 'A ou B ou C': tied sectors have no order. Sector names hold commas
+    ("Communication, culture, sport et animation"), so a comma cannot separate them."""
+    return " ou ".join(labels)
 
 
 def tied_groups(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

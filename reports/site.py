@@ -121,18 +121,20 @@ def _programmes(row: dict) -> str:
     return ", ".join(names)
 
 
-def _recommended(row: dict) -> str:
-    """The recommended sectors in order, tied ones joined by "ou" (as in the Synthèse)."""
+def _recommended(row: dict) -> list[str]:
+    """The recommended sectors as numbered lines, tied ones on one line joined by "ou" (as in
+    the Synthèse): ['1. A ou B', '3. C']."""
     labels, groups = row["recommended_sectors"], row["recommended_tie_groups"]
-    if fmt.is_missing(labels) or not len(labels):
-        return ""
+    if fmt.is_missing(labels):
+        return []
     members = [
-        {"sector_label": label, "tie_group": group}
-        for label, group in zip(labels, groups, strict=True)
+        {"sector_label": label, "tie_group": group, "position": n}
+        for n, (label, group) in enumerate(zip(labels, groups, strict=True), start=1)
     ]
-    return " ; ".join(
-        content.join_tied([m["sector_label"] for m in g]) for g in content.tied_groups(members)
-    )
+    return [
+        f"{g[0]['position']}. {content.join_tied([m['sector_label'] for m in g])}"
+        for g in content.tied_groups(members)
+    ]
 
 
 def render_index(site: data.SiteData, shortlist: bool) -> str:

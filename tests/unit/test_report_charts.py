@@ -216,7 +216,7 @@ def test_exclusions_are_worded(code, expected):
 def test_tied_sectors_read_with_ou_and_groups_follow_the_tie_groups():
     assert content.join_tied(["A"]) == "A"
     assert content.join_tied(["A", "B"]) == "A ou B"
-    assert content.join_tied(["A", "B", "C"]) == "A, B ou C"
+    assert content.join_tied(["A, a", "B", "C"]) == "A, a ou B ou C"
     rows = [{"tie_group": g, "n": i} for i, g in enumerate([1.0, 1.0, 2.0, 3.0, 3.0])]
     groups = content.tied_groups(rows)
     assert [[r["n"] for r in g] for g in groups] == [[0, 1], [2], [3, 4]]

@@ -563,8 +563,8 @@ def test_index_lists_the_recommended_sectors_not_the_raw_rank(con, data_dir):
     rows = re.findall(r"<tr>\s*<td>(.*?)</tr>", index, re.S)
     tied = next(r for r in rows if "alert(1)" in r)
     untied = next(r for r in rows if "Château-Thierry" in r)
-    assert f"<td>{logistique} ou Bâtiment</td>\n<td>Santé</td>" in tied
-    assert f"<td>{logistique} ; Bâtiment</td>\n<td>Santé</td>" in untied
+    assert f"<td>1. {logistique} ou Bâtiment</td>\n<td>Santé</td>" in tied
+    assert f"<td>1. {logistique}<br>2. Bâtiment</td>\n<td>Santé</td>" in untied
 
 
 @pytest.mark.parametrize(
