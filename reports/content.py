@@ -953,14 +953,13 @@ def comparison_fr(text: str) -> str:
     return text
 
 
-def _latest_comparison(rows: pd.DataFrame) -> pd.Series:
+def _latest_comparison(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The figure that speaks for the published ranking: the mean over pairs where there is one,
     otherwise the comparison reaching the most recent wave."""
-    mean = rows[rows["comparison"] == "mean of the pairs"]
-    if not mean.empty:
-        return mean.iloc[0]
-    latest = rows["comparison"].map(lambda c: max((int(y) for y in YEAR.findall(c)), default=0))
-    return rows.loc[latest.idxmax()]
+    for r in rows:
+        if r["comparison"] == "mean of the pairs":
+            return r
+    return max(rows, key=lambda r: max((int(y) for y in YEAR.findall(r["comparison"])), default=0))
 
 
 def _target(value, target) -> str:
@@ -973,9 +972,10 @@ def _target(value, target) -> str:
 def evaluation_tables(evaluation: pd.DataFrame) -> tuple[Table, Table]:
     """The headline figures (one per measure, with what it means) and every comparison."""
     headline, every = [], []
+    figures = evaluation.to_dict(orient="records")
     for (family, metric), (label, meaning) in EVALUATION_METRICS.items():
-        rows = evaluation[(evaluation["family"] == family) & (evaluation["metric"] == metric)]
-        if rows.empty:
+        rows = [r for r in figures if r["family"] == family and r["metric"] == metric]
+        if not rows:
             continue
         r = _latest_comparison(rows)
         headline.append(
@@ -990,12 +990,12 @@ def evaluation_tables(evaluation: pd.DataFrame) -> tuple[Table, Table]:
         every.extend(
             [
                 label,
-                comparison_fr(x.comparison),
-                fmt.number(x.value, 2),
-                _target(x.value, x.target),
-                fmt.number(x.count),
+                comparison_fr(x["comparison"]),
+                fmt.number(x["value"], 2),
+                _target(x["value"], x["target"]),
+                fmt.number(x["count"]),
             ]
-            for x in rows.itertuples()
+            for x in rows
         )
     return (
         _table(
