@@ -69,7 +69,7 @@ def ranking_rows(town_code: str, town_label: str, tied: bool) -> list[dict]:
                 "rank_low": float(rank),
                 "rank_high": rank + 1.4,
                 "recommendation_rank": rec,
-                "recommendation_rank_low": None if rec is None else 1.0,
+                "recommendation_rank_low": None if rec is None else float(rec),
                 "recommendation_rank_high": None if rec is None else 2.05,
                 "probability_first": None if rec is None else 0.6 / rec,
                 "probability_recommended": None if rec is None else 0.97 / rec,
@@ -477,7 +477,10 @@ def test_synthese_recommends_from_the_catalogue_and_says_a_tie_with_ou(con, data
     ) in recommended
     assert "Difficulté : 62\u00a0% des projets jugés difficiles (France 48\u00a0%)" in recommended
     assert "Tension officielle 4/5" in partners
-    assert "(intervalle à 90 % : 1–2)" in recommended
+    assert "Rang parmi les filières recommandables : 1 (intervalle à 90 % : 1–2)" in recommended
+    assert (
+        "Rang parmi les filières recommandables : 2 (le même dans au moins 90 % des tirages)"
+    ) in recommended
     untied = section(pages[1].read_text(encoding="utf-8"), "synthese")
     assert f'<span class="name">1. {logistique}</span>' in untied
     assert '<span class="name">2. Bâtiment</span>' in untied
