@@ -754,7 +754,8 @@ def status(row: dict[str, Any]) -> str:
         interval = rank_interval(
             row.get("recommendation_rank_low"), row.get("recommendation_rank_high")
         )
-        return text if interval == fmt.MISSING else f"{text} ({interval})"
+        # A single rank is the rank itself: only a range says something.
+        return f"{text} ({interval})" if "–" in interval else text
     text = exclusion_sentence(row)
     return text + (" ; à construire avec un partenaire" if row["is_partner_need"] else "")
 

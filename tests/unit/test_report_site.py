@@ -528,7 +528,7 @@ def test_specialisation_chart_and_gap_table(con, data_dir):
     assert "marché trop petit pour une cohorte : 50 projets par an, minimum 107" in ecarts
     assert "trop peu de projets pour être lu (4 par an)" in ecarts
     assert "hors catalogue de l&#39;opérateur ; à construire avec un partenaire" in ecarts
-    assert "recommandable, n° 1 (1–2)" in ecarts
+    assert "recommandable, n° 1 (1–2)" in ecarts and "recommandable, n° 2</td>" in ecarts
     # Rank 2 of 5 with its interval; a contribution of -0.0003 is 0, not "-0,00".
     assert '<td class="num">2</td><td class="num">2–3</td>' in ecarts
     assert "-0,00" not in ecarts
