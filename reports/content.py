@@ -1075,8 +1075,15 @@ def methode(town: TownData, site: SiteData) -> dict[str, Any]:
     minutes = site.parameters.get("catchment_minutes")
     evaluation, evaluation_all = evaluation_tables(site.evaluation)
     get = site.parameters.get
+    listed = set(site.vintages["dataset"])
     return {
         "sources": site.sources,
+        # Downloaded vintages of a source whose selection ref_vintages makes, left aside.
+        "unread": {
+            (src.dataset, src.vintage)
+            for src in site.sources
+            if src.dataset in listed and (src.dataset, src.vintage) not in site.built_vintages
+        },
         "vintages": vintages_table(site),
         "window": (
             {

@@ -294,18 +294,23 @@ def tables() -> dict[str, pd.DataFrame]:
             {
                 "built_at": ["2026-01-02 03:04:05+00:00"],
                 "parameters": [json.dumps({**MODEL_DEFAULTS, "turnkey_learners": 80.0})],
-                "vintages": [json.dumps([{"dataset": "bmo", "vintage": v} for v in VINTAGES])],
+                "vintages": [
+                    json.dumps(
+                        [{"dataset": "bmo", "vintage": v} for v in VINTAGES]
+                        + [{"dataset": "bmo_bassin_communes", "vintage": "2024"}]
+                    )
+                ],
             }
         ),
         "ref_vintages": pd.DataFrame(
             {
-                "dataset": ["bmo"] * 4,
-                "vintage": ["2022", *VINTAGES],
-                "preference": [2, 1, 1, 1],
-                "period": [None] * 4,
-                "note": [""] * 4,
-                "is_ingested": [True] * 4,
-                "is_selected": [False, True, True, True],
+                "dataset": ["bmo"] * 4 + ["bmo_bassin_communes"] * 2,
+                "vintage": ["2022", *VINTAGES, "2024", "2019"],
+                "preference": [2, 1, 1, 1, 1, 2],
+                "period": [None] * 6,
+                "note": [""] * 6,
+                "is_ingested": [True] * 6,
+                "is_selected": [False, True, True, True, True, False],
             }
         ),
         "mart_diagnostic__evaluation": pd.DataFrame(
@@ -334,6 +339,7 @@ def data_dir(tmp_path: Path) -> Path:
         con.execute(f"create table {name} as select * from given")  # noqa: S608
         con.unregister("given")
     con.execute("create view src_bmo as select 1 as x")
+    con.execute("create view src_bmo_bassin_communes as select 1 as x")
     con.close()
     polygons = data.polygon_path(tmp_path / "parsed")
     polygons.parent.mkdir(parents=True)
@@ -343,9 +349,11 @@ def data_dir(tmp_path: Path) -> Path:
             "geometry": [square(2.0, 45.0), square(2.1, 45.1), square(3.4, 49.0)],
         }
     ).to_parquet(polygons)
-    record = tmp_path / "parsed" / "bmo" / "2024" / "record.json"
-    record.parent.mkdir(parents=True)
-    record.write_text("{}")
+    # Parsed: bmo 2024 (read by the build) and the 2019 zonage (downloaded, left aside).
+    for dataset, vintage in (("bmo", "2024"), ("bmo_bassin_communes", "2019")):
+        record = tmp_path / "parsed" / dataset / vintage / "record.json"
+        record.parent.mkdir(parents=True)
+        record.write_text("{}")
     manifest = tmp_path / "raw" / "bmo" / "2024" / "manifest.json"
     manifest.parent.mkdir(parents=True)
     part = {"sha256": SHA, "bytes": 10, "fetched_at": "2026-01-01T10:00:00+00:00"}
@@ -540,6 +548,10 @@ def test_methode_shows_window_vintages_and_evaluation(con, data_dir):
     assert "cumule les vagues BMO 2023 à 2025 (3 vagues)" in methode
     assert "107 projets de recrutement par an" in methode
     assert "<td>2023, 2024, 2025</td><td>2022</td>" in methode
+    # The sources table marks the downloaded vintage the build left aside, only that one.
+    assert "<td>2024</td>" in methode
+    assert methode.count("non lu par cette construction") == 1
+    assert "<td>2019<br><small>non lu par cette construction</small></td>" in methode
     # The headline figure is the latest comparison, with its target; every one is in the details.
     headline = methode.split("Toutes les comparaisons")[0]
     assert (
