@@ -29,6 +29,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from connectors.cells import safe_frame
+
 # Defaults of the shortlist settings (GPECT_SHORTLIST_<NAME> overrides each, see flows/settings.py).
 DEFAULT_PARAMETERS: dict[str, float] = {
     # Criterion weights (normalised to sum to 1).
@@ -904,7 +906,7 @@ def write_csv(result: Shortlist, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     columns = [c for c in CSV_COLUMNS if c in result.table.columns]
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    result.table[columns].to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL)
+    safe_frame(result.table[columns]).to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL)
     os.replace(tmp, path)
     return path
 
