@@ -110,7 +110,10 @@ def ingest_one(
             str(exc),
             time.perf_counter() - start,
         )
-    message = f"{parsed.rejected} rows quarantined" if parsed.rejected else ""
+    notes = [f"{parsed.rejected} rows quarantined"] if parsed.rejected else []
+    notes += [f"[{vintage.dataset} {vintage.name}] warning: {w}" for w in fetched.warnings]
+    notes += [f"[{vintage.dataset} {vintage.name}] warning: {w}" for w in parsed.warnings]
+    message = "; ".join(notes)
     return SourceStatus(
         vintage.dataset,
         vintage.name,
@@ -141,20 +144,30 @@ def ingest(
 
 
 def inventory(settings: Settings) -> list[dict]:
-    """What is present locally: one row per registered dataset vintage."""
+    """What is present locally: one row per registered dataset vintage, with what is damaged
+    (`problem`, and the `repair` command) and the revisions refused (`quarantined`)."""
     rows = []
     for ds in registry.catalog().values():
         for vname in ds.vintages:
             manifest = rawstore.read_manifest(settings.raw_dir, ds.id, vname)
-            record = parse.read_record(settings.parsed_dir, ds.id, vname)
+            record, record_problem = parse.record_problem(settings.parsed_dir, ds.id, vname)
+            problem = rawstore.manifest_problem(settings.raw_dir, ds.id, vname) or record_problem
             parts = manifest["parts"] if manifest else {}
             first = next(iter(parts.values()), {})
+            quarantined = [
+                {
+                    "quarantined_at": q.get("quarantined_at"),
+                    "sha256": [e.get("sha256") for e in q.get("parts", {}).values()],
+                    "reason": q.get("reason"),
+                }
+                for q in (manifest or {}).get("quarantine", [])
+            ]
             rows.append(
                 {
                     "dataset": ds.id,
                     "group": ds.group,
                     "vintage": vname,
-                    "present": bool(manifest),
+                    "present": bool(parts),
                     "rows": record["rows"] if record else None,
                     "rejected": record["rejected"] if record else None,
                     "parts": len(parts),
@@ -162,8 +175,12 @@ def inventory(settings: Settings) -> list[dict]:
                     "sha256": first.get("sha256") if len(parts) == 1 else None,
                     "fetched_at": first.get("fetched_at"),
                     "source": first.get("url_asked"),
+                    "final_host": first.get("final_host"),
                     "publisher": ds.publisher,
                     "title": ds.title,
+                    "problem": problem,
+                    "repair": f"gpect fetch -d {ds.id} -v {vname}" if problem else None,
+                    "quarantined": quarantined,
                 }
             )
     return rows
