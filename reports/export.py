@@ -46,13 +46,15 @@ def export(warehouse: Path, commune_polygons: Path, out_dir: Path) -> dict[str, 
         ]
         for mart in marts:
             frame = con.table(mart).df()
+            # Labels come from the data: the CSV's text cells are neutralised so that none opens
+            # as a formula in a spreadsheet.
+            safe = safe_frame(frame)
             for ext in ("parquet", "csv"):
                 path = out_dir / f"{mart}.{ext}"
                 if ext == "parquet":
                     _atomic(path, lambda p, f=frame: f.to_parquet(p, index=False))
                 else:
-                    # Labels come from the data: neutralised so no cell opens as a formula.
-                    _atomic(path, lambda p, f=safe_frame(frame): f.to_csv(p, index=False))
+                    _atomic(path, lambda p, f=safe: f.to_csv(p, index=False))
                 written[f"{mart}.{ext}"] = path
         towns = con.execute(CATCHMENT_INDICATORS).df()
         profile = con.table("mart_town__profile").df()
