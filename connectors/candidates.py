@@ -64,7 +64,7 @@ def read_file(path: Path) -> list[str]:
         line = data[: exc.start].count(b"\n") + 1
         raise CandidatesError(
             f"candidates file {path}: line {line} is not UTF-8 text ({exc.reason} at byte "
-            f"{exc.start}); save the file as UTF-8"
+            f"{exc.start}); save it as UTF-8"
         ) from exc
     return text.splitlines()
 

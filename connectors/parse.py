@@ -32,7 +32,7 @@ import pyarrow
 import pyarrow.parquet as pq
 
 from connectors import rawstore, registry
-from connectors.cells import safe_frame
+from connectors.cells import write_csv
 from connectors.errors import ParseError
 from connectors.readers import read_frame
 from connectors.registry import Vintage
@@ -481,7 +481,7 @@ def _parse(
         table.to_parquet(tmp, index=False)
     os.replace(tmp, table_path)
     if rejects:
-        safe_frame(pd.DataFrame(rejects)).to_csv(rejects_path, index=False)
+        write_csv(pd.DataFrame(rejects), rejects_path)
     else:
         rejects_path.unlink(missing_ok=True)
     record = {

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import geopandas as gpd
 
-from connectors.cells import safe_frame
+from connectors.cells import write_csv
 
 CATCHMENT_INDICATORS = """
 select p.town_code, p.town_label, p.departement_code, p.catchment_communes,
@@ -46,15 +46,13 @@ def export(warehouse: Path, commune_polygons: Path, out_dir: Path) -> dict[str, 
         ]
         for mart in marts:
             frame = con.table(mart).df()
-            # Labels come from the data: the CSV's text cells are neutralised so that none opens
-            # as a formula in a spreadsheet.
-            safe = safe_frame(frame)
             for ext in ("parquet", "csv"):
                 path = out_dir / f"{mart}.{ext}"
                 if ext == "parquet":
                     _atomic(path, lambda p, f=frame: f.to_parquet(p, index=False))
                 else:
-                    _atomic(path, lambda p, f=safe: f.to_csv(p, index=False))
+                    # Labels come from the data: no CSV cell may open as a formula.
+                    _atomic(path, lambda p, f=frame: write_csv(f, p))
                 written[f"{mart}.{ext}"] = path
         towns = con.execute(CATCHMENT_INDICATORS).df()
         profile = con.table("mart_town__profile").df()

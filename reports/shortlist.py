@@ -15,7 +15,6 @@ every normalisation) → `concepts` (the implantation concept and the rule that 
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -27,8 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from connectors import candidates
-from connectors.cells import safe_frame
+from connectors import candidates, cells
 
 # Defaults of the shortlist settings (GPECT_SHORTLIST_<NAME> overrides each, see flows/settings.py).
 DEFAULT_PARAMETERS: dict[str, float] = {
@@ -870,7 +868,7 @@ def write_csv(result: Shortlist, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     columns = [c for c in CSV_COLUMNS if c in result.table.columns]
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    safe_frame(result.table[columns]).to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL)
+    cells.write_csv(result.table[columns], tmp)
     os.replace(tmp, path)
     return path
 
