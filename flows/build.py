@@ -39,10 +39,12 @@ class BuildError(RuntimeError):
     """The warehouse was not published; the message says which step or check failed."""
 
 
-# Publish guards, beyond the SQL checks: a warehouse is never published with an empty mart, with
-# no candidate town, or with more than this share of its towns lacking a sector ranking.
+# Publish guards, beyond the SQL checks: a warehouse is never published with one of these marts
+# empty (others may legitimately be, e.g. no partner lycée among a few towns), with no candidate
+# town, or with more than MAX_UNRANKED_SHARE of its towns lacking a sector ranking.
 TOWNS_TABLE = "mart_town__profile"
 RANKING_TABLE = "mart_town_sector__ranking"
+NOT_EMPTY = (TOWNS_TABLE, RANKING_TABLE, "mart_town__catchment_communes")
 MAX_UNRANKED_SHARE = 0.0
 SHOWN_ROWS = 5  # failing rows named in a message
 
@@ -217,15 +219,12 @@ def run_checks(
 
 
 def publish_guards(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> list[str]:
-    """Why the warehouse must not be published beyond its checks: empty marts, no town, towns
-    without a sector ranking (more than MAX_UNRANKED_SHARE of them)."""
-    failures = [
-        f"{name} is empty"
-        for name, rows in sorted(tables.items())
-        if name.startswith("mart_") and not rows
-    ]
-    if TOWNS_TABLE not in tables or RANKING_TABLE not in tables:
-        return failures + [f"{TOWNS_TABLE} or {RANKING_TABLE} was not built"]
+    """Why the warehouse must not be published beyond its checks: an empty NOT_EMPTY mart, no
+    town, towns without a sector ranking (more than MAX_UNRANKED_SHARE of them)."""
+    missing = [name for name in NOT_EMPTY if name not in tables]
+    if missing:
+        return [f"{', '.join(missing)} not built: the publish guards need them"]
+    failures = [f"{name} is empty" for name in NOT_EMPTY if not tables[name]]
     if tables[TOWNS_TABLE] == 0:
         return failures + ["no candidate town: the warehouse would have no town to report on"]
     unranked = con.execute(
