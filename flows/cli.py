@@ -134,7 +134,8 @@ def run_fetch(
             )
             if row.status == "failed":
                 bar.console.print(f"[red]✗[/red] {escape(row.message)}")
-            elif row.message:
+            elif row.message and row.status in ("downloaded", "unchanged"):
+                # warnings of an accepted revision (contract bounds, quarantined rows)
                 bar.console.print(f"[yellow]![/yellow] {escape(row.message)}")
 
         results = ingest.ingest(cfg, dataset, vintage, force=force, on_done=tick)

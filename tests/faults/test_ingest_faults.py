@@ -11,10 +11,23 @@ import time
 import zipfile
 
 import pytest
-from conftest import AFFELNET, BMO, BMO_HEADER, ZE, bmo_rows, bmo_workbook, published_state
+from conftest import (
+    AFFELNET,
+    BMO,
+    BMO_HEADER,
+    FAST,
+    ZE,
+    bmo_rows,
+    bmo_workbook,
+    published_state,
+)
 from werkzeug import Response
 
 from connectors import rawstore
+from connectors.datagouv import resolve
+from connectors.errors import DownloadError
+from connectors.http import make_session
+from connectors.registry import DataGouvResource
 from flows import ingest
 from reports.data import provenance
 
@@ -314,3 +327,21 @@ def test_zip_bomb_inside_an_xlsx_is_refused(pipeline):
     pipeline.serve(ze2020_communes=lambda r: Response(buf.getvalue()))
     failed = pipeline.ingest("ze2020_communes")["ze2020_communes"]
     assert "'xl/padding.xml' inflates" in failed.message
+
+
+def test_a_datagouv_resource_on_an_undeclared_host_is_refused(httpserver, tmp_path):
+    """The data.gouv.fr API's answer points the download somewhere: the redirect policy holds."""
+    httpserver.expect_request("/api/1/datasets/acv/").respond_with_json(
+        {"resources": [{"title": "liste-acv", "url": "https://files.example.net/acv.csv"}]}
+    )
+    with make_session(FAST) as session, pytest.raises(DownloadError) as error:
+        resolve(
+            session,
+            httpserver.url_for("/api/1"),
+            DataGouvResource("acv", "liste-acv"),
+            FAST,
+            dataset="acv",
+            vintage="current",
+        )
+    assert "[acv current]" in str(error.value)
+    assert "whose host 'files.example.net' is not a declared publisher host" in str(error.value)
