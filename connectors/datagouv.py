@@ -59,7 +59,7 @@ def resolve(
         )
     best = max(matches, key=lambda r: r.get("last_modified") or "")
     # The API's answer sends the download elsewhere, like a redirect: the same policy applies.
-    refusal = redirect_refusal(api_url, str(best.get("url", "")), cfg)
+    refusal = redirect_refusal(api_url, str(best.get("url", "")))
     if refusal:
         raise DownloadError(
             problem=f"the API sends resource {best.get('title')!r} elsewhere: {refusal}",

@@ -1,8 +1,11 @@
 """One HTTP session for every publisher: timeouts, retries with backoff, a User-Agent, a size cap.
 
 Downloads stream into a temporary file while hashing, so a failed or oversized transfer never
-reaches `data/raw`. A local-directory mirror goes through the same function (`copy_local`) so that
-offline runs record the same manifest fields.
+reaches `data/raw`. The network policy: an overall deadline per download (a server trickling bytes
+is cut off), the server's Retry-After capped, redirects followed only on the same host or to https
+on a declared publisher host (`connectors/redirect_hosts.toml`), the final URL and the redirects
+recorded. A local-directory mirror goes through `copy_local`, which records the same manifest
+fields and compares files by content.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import shutil
 import tempfile
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -53,8 +56,6 @@ class HttpConfig:
     # size are refused: real files stay under 15 (measured on shared/opendata), zip bombs reach
     # thousands.
     max_compression_ratio: float = 100.0
-    # Redirect targets beyond connectors/redirect_hosts.toml (tests, private mirrors).
-    extra_hosts: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def download(
         )
 
 
-def redirect_refusal(current: str, target: str, cfg: HttpConfig) -> str | None:
+def redirect_refusal(current: str, target: str) -> str | None:
     """Why a redirect from `current` to `target` is not followed, or None when it is allowed: a
     redirect stays on the same scheme and host, or goes to https on a declared publisher host."""
     here, there = urlsplit(current), urlsplit(target)
@@ -239,7 +240,7 @@ def redirect_refusal(current: str, target: str, cfg: HttpConfig) -> str | None:
     if there.scheme != "https":
         return f"redirected to {target}, which is not https"
     host = (there.hostname or "").lower()
-    if host not in publisher_hosts() | cfg.extra_hosts:
+    if host not in publisher_hosts():
         return f"redirected to {target}, whose host {host!r} is not a declared publisher host"
     return None
 
@@ -275,7 +276,7 @@ def _get_following_redirects(
             return response, tuple(hops)
         target = urljoin(current, response.headers["Location"])
         response.close()
-        refusal = redirect_refusal(current, target, cfg)
+        refusal = redirect_refusal(current, target)
         if refusal:
             raise DownloadError(
                 problem=refusal,
