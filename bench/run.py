@@ -66,7 +66,7 @@ def case_build() -> Work:
 
     def work() -> tuple[str, float | None]:
         cfg = _settings()
-        result = build.build(cfg, cfg.model)
+        result = build.build(cfg, cfg.build_parameters)
         return f"{len(result.tables)} tables", result.seconds
 
     return work

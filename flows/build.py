@@ -17,6 +17,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -25,6 +26,7 @@ import duckdb
 
 from connectors import candidates as candidates_mod
 from connectors import parse, registry
+from flows import diagnostic
 from flows.settings import REPO_ROOT, Settings
 
 SQL_DIR = REPO_ROOT / "sql"
@@ -53,9 +55,15 @@ SHOWN_ROWS = 5  # failing rows named in a message
 class Model:
     name: str
     layer: str
-    path: Path
+    path: Path | None
     sql: str
     refs: frozenset[str]
+    # A Python model (flows/diagnostic) returns its table as a data frame instead of SQL.
+    run: Callable[[duckdb.DuckDBPyConnection, dict[str, float]], object] | None = None
+
+    @property
+    def where(self) -> str:
+        return self.path.name if self.path else f"flows/diagnostic: {self.name}"
 
 
 @dataclass
@@ -97,6 +105,8 @@ def discover(
         for path in sorted((sql_dir / layer).glob("*.sql")):
             model = load_model(path, layer)
             models[model.name] = model
+    for py in diagnostic.MODELS:
+        models[py.name] = Model(py.name, "marts", None, "", py.upstream, py.run)
     if without:
         dropped = {without}
         while grown := {n for n, m in models.items() if m.refs & dropped and n not in dropped}:
@@ -106,7 +116,7 @@ def discover(
     for name, model in models.items():
         for ref in graph[name]:
             if LAYERS.index(models[ref].layer) > LAYERS.index(model.layer):
-                raise BuildError(f"{model.path.name} reads {ref}, a later layer")
+                raise BuildError(f"{model.where} reads {ref}, a later layer")
     ordered = [models[n] for n in TopologicalSorter(graph).static_order()]
     ordered.sort(key=lambda m: LAYERS.index(m.layer))  # stable: keeps topological order per layer
     checks = [load_model(p, "checks") for p in sorted((sql_dir / "checks").glob("*.sql"))]
@@ -153,12 +163,52 @@ def register_sources(
 
 def register_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
     for path in sorted(reference_dir.glob("*.csv")):
+        if path.stem == VINTAGES_TABLE.removeprefix("ref_"):
+            continue
         # Codes in reference tables keep their leading zeros: read every column as text.
         con.execute(
             f"create table {_name('ref_' + path.stem)} as select * "  # noqa: S608
             f"from read_csv({_literal(path)}, "
             "header = true, all_varchar = true)"
         )
+
+
+VINTAGES_TABLE = "ref_vintages"
+
+
+def register_vintages(
+    con: duckdb.DuckDBPyConnection, settings: Settings, reference_dir: Path
+) -> list[dict]:
+    """`ref_vintages`: the vintages each source contributes (data/reference/vintages.csv), with
+    the ones this build selects. Of a dataset's declared vintages, the build selects those of the
+    best (lowest) preference that is ingested: a preferred vintage not yet downloaded falls back
+    to the next one instead of failing, and the choice is recorded in `meta_build`."""
+    path = reference_dir / "vintages.csv"
+    rows = con.execute(
+        f"select * from read_csv({_literal(path)}, header = true, all_varchar = true)"  # noqa: S608
+    ).fetchall()
+    columns = [d[0] for d in con.description]
+    declared = [dict(zip(columns, row, strict=True)) for row in rows]
+    for row in declared:
+        table, _, _ = parse.parsed_paths(settings.parsed_dir, row["dataset"], row["vintage"])
+        row["is_ingested"] = table.exists()
+    best: dict[str, int] = {}
+    for row in declared:
+        if row["is_ingested"]:
+            rank = int(row["preference"])
+            best[row["dataset"]] = min(best.get(row["dataset"], rank), rank)
+    for row in declared:
+        row["is_selected"] = row["is_ingested"] and int(row["preference"]) == best[row["dataset"]]
+    con.execute(
+        f"create table {VINTAGES_TABLE} (dataset varchar, vintage varchar, preference integer, "
+        "period varchar, note varchar, is_ingested boolean, is_selected boolean)"
+    )
+    con.executemany(
+        f"insert into {VINTAGES_TABLE} values (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+        [[r["dataset"], r["vintage"], int(r["preference"]), r["period"], r["note"],
+          r["is_ingested"], r["is_selected"]] for r in declared],
+    )
+    return [r for r in declared if r["is_selected"]]
 
 
 def register_parameters(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> None:
@@ -282,6 +332,7 @@ def build(
                 f"no ingested data for {missing}; run `gpect fetch` (offline: --mirror) first"
             )
         register_reference(con, reference_dir)
+        vintages = register_vintages(con, settings, reference_dir)
         register_parameters(con, params)
         tables = {}
         for model in models:
@@ -289,9 +340,18 @@ def build(
                 codes = resolve_candidates(con, entries)
                 con.executemany("insert into param_candidates values (?)", [[c] for c in codes])
             try:
-                con.execute(f"create table {_name(model.name)} as {model.sql}")
+                if model.run:
+                    frame = model.run(con, params)
+                    con.register("python_model_frame", frame)
+                    con.execute(
+                        f"create table {_name(model.name)} as select * from python_model_frame"  # noqa: S608
+                    )
+                    con.unregister("python_model_frame")
+                else:
+                    con.execute(f"create table {_name(model.name)} as {model.sql}")
             except duckdb.Error as exc:
-                raise BuildError(f"{model.path.relative_to(sql_dir.parent)}: {exc}") from exc
+                where = model.path.relative_to(sql_dir.parent) if model.path else model.where
+                raise BuildError(f"{where}: {exc}") from exc
             count_sql = f"select count(*) from {_name(model.name)}"  # noqa: S608
             tables[model.name] = con.execute(count_sql).fetchone()[0]
         check_results, failures = run_checks(con, checks)
@@ -303,8 +363,12 @@ def build(
             )
         con.execute(
             "create table meta_build as select current_timestamp as built_at, "
-            "?::json as parameters, ?::json as candidates",
-            [json.dumps(params), json.dumps(codes)],
+            "?::json as parameters, ?::json as candidates, ?::json as vintages",
+            [
+                json.dumps(params),
+                json.dumps(codes),
+                json.dumps([{"dataset": v["dataset"], "vintage": v["vintage"]} for v in vintages]),
+            ],
         )
         con.execute("checkpoint")
         con.close()

@@ -267,7 +267,7 @@ def reference(
 ) -> None:
     """Recompute the national reference distribution rankings are standardised against."""
     cfg = settings_mod.load()
-    path = build_mod.write_reference(cfg, cfg.model, version)
+    path = build_mod.write_reference(cfg, cfg.build_parameters, version)
     console.print(
         f"Reference {escape(version)} written to {escape(str(path))}; review and commit it."
     )
@@ -422,7 +422,7 @@ def sources(
 
 
 # Commands of the presentation layer live in their own modules, registered on `app` at import.
-from flows import cli_reports, cli_shortlist  # noqa: E402, F401
+from flows import cli_evaluate, cli_reports, cli_shortlist  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

@@ -142,10 +142,10 @@ def build_if_stale(
     The fingerprint is taken before the build: inputs that change during it make the next run
     build again.
     """
-    inputs = warehouse_inputs(settings, settings.model, candidates)
+    inputs = warehouse_inputs(settings, settings.build_parameters, candidates)
     reason = "forced" if force else stale_reason(settings.warehouse, inputs)
     if reason is None:
         return WarehouseOutcome(False, "inputs unchanged since the last build", None)
-    result = build_mod.build(settings, settings.model, candidates)
+    result = build_mod.build(settings, settings.build_parameters, candidates)
     record(result.path, inputs)
     return WarehouseOutcome(True, reason, result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -37,10 +38,36 @@ MODEL_DEFAULTS: dict[str, float] = {
     "band3_weight": 0.22,
     # BMO secret cells are left-censored: published values are never below this bound.
     "secret_upper_bound": 5,
-    # Score weights for ranking training sectors in a town.
-    "weight_demand_pressure": 0.4,
-    "weight_volume_intensity": 0.3,
+    # BMO waves pooled by the sector diagnostic: the most recent `bmo_window_waves` waves up to
+    # `bmo_window_end` (0: the latest ingested wave), the same window for every town.
+    "bmo_window_waves": 3,
+    "bmo_window_end": 0,
+    # Sector score: weights of its four components, each a log ratio to the national reference
+    # clipped to ±ln(component_cap_ratio) so that no single extreme figure decides a rank.
+    "weight_specialisation": 0.35,
+    "weight_difficulty": 0.15,
     "weight_supply_gap": 0.3,
+    "weight_market": 0.2,
+    "component_cap_ratio": 4,
+    # Market size: a recommended sector's catchment must absorb one cohort a year without the
+    # cohort exceeding this share of the sector's annual hiring projects; the cohort is the
+    # smallest concept's learners (shortlist turnkey_learners) shared over `recommended_sectors`.
+    "recommended_sectors": 3,
+    "max_cohort_share_of_hiring": 0.25,
+    # Beyond this multiple of the minimum market, a larger market adds nothing to the score: the
+    # market component rewards a market able to absorb cohorts, not the largest sectors.
+    "market_saturation_ratio": 3,
+    # Below this many hiring projects a year in the catchment, a sector's figures are too small to
+    # read: flagged and never recommended.
+    "min_readable_projects": 10,
+    # A trend across the FAP 2009 / FAP 2021 break is flagged as unreliable when the sector's
+    # national share moves by more than this relative amount across the break.
+    "nomenclature_break_tolerance": 0.15,
+    # Rank intervals: resampling draws (waves by Bayesian bootstrap, censored cells, weights from
+    # a Dirichlet of this concentration around the weights above) and the seed.
+    "rank_draws": 400,
+    "rank_seed": 20_251,
+    "weight_concentration": 50,
 }
 
 
@@ -51,6 +78,8 @@ class Bound:
     low: float
     high: float
     integer: bool = False
+    # Settings of one group are weights of one score: they must not all be 0.
+    group: str | None = None
 
     def describe(self) -> str:
         kind = "a whole number" if self.integer else "a number"
@@ -58,8 +87,9 @@ class Bound:
 
 
 # The allowed range of every MODEL_DEFAULTS entry: a new model setting is added to both dicts in
-# one line each (tests/unit/test_settings.py fails on a setting without a bound). Every
-# `weight_*` setting belongs to the sector score and the score weights must have a positive sum.
+# one line each (tests/unit/test_settings.py fails on a setting without a bound). The weights of
+# a score share a `group`, whose weights must have a positive sum.
+SECTOR_SCORE = "sector score"
 MODEL_BOUNDS: dict[str, Bound] = {
     "catchment_minutes": Bound(1, 240),
     "detour_factor": Bound(1, 3),
@@ -70,21 +100,34 @@ MODEL_BOUNDS: dict[str, Bound] = {
     "band2_weight": Bound(0, 1),
     "band3_weight": Bound(0, 1),
     "secret_upper_bound": Bound(1, 100),
-    "weight_demand_pressure": Bound(0, 100),
-    "weight_volume_intensity": Bound(0, 100),
-    "weight_supply_gap": Bound(0, 100),
+    "bmo_window_waves": Bound(1, 20, integer=True),
+    "bmo_window_end": Bound(0, 2100, integer=True),
+    "weight_specialisation": Bound(0, 100, group=SECTOR_SCORE),
+    "weight_difficulty": Bound(0, 100, group=SECTOR_SCORE),
+    "weight_supply_gap": Bound(0, 100, group=SECTOR_SCORE),
+    "weight_market": Bound(0, 100, group=SECTOR_SCORE),
+    "component_cap_ratio": Bound(1.01, 1000),
+    "recommended_sectors": Bound(1, 50, integer=True),
+    "max_cohort_share_of_hiring": Bound(0.001, 1),
+    "market_saturation_ratio": Bound(1, 1000),
+    "min_readable_projects": Bound(0, 100_000),
+    "nomenclature_break_tolerance": Bound(0, 10),
+    "rank_draws": Bound(1, 100_000, integer=True),
+    "rank_seed": Bound(0, 2**32 - 1, integer=True),
+    "weight_concentration": Bound(0.01, 10_000),
 }
 
 SHORTLIST_PREFIX = "GPECT_SHORTLIST_"
 
+SHORTLIST = "shortlist"
 # The allowed range of every shortlist setting (defaults in reports/shortlist.py,
 # DEFAULT_PARAMETERS; tests/unit/test_settings.py checks that both list the same names).
 SHORTLIST_BOUNDS: dict[str, Bound] = {
-    "weight_higher_education": Bound(0, 100),
-    "weight_skills_gap": Bound(0, 100),
-    "weight_social_need": Bound(0, 100),
-    "weight_audience": Bound(0, 100),
-    "weight_partners": Bound(0, 100),
+    "weight_higher_education": Bound(0, 100, group=SHORTLIST),
+    "weight_skills_gap": Bound(0, 100, group=SHORTLIST),
+    "weight_social_need": Bound(0, 100, group=SHORTLIST),
+    "weight_audience": Bound(0, 100, group=SHORTLIST),
+    "weight_partners": Bound(0, 100, group=SHORTLIST),
     "population_min": Bound(0, 10_000_000),
     "population_max": Bound(1, 10_000_000),
     "top_sectors": Bound(1, 50, integer=True),
@@ -142,12 +185,20 @@ def parse_number(variable: str, text: str, bound: Bound) -> float:
     return value + 0.0  # -0 is 0
 
 
-def _weights_positive(group: str, prefix: str, values: dict[str, float]) -> list[str]:
-    weights = {k: v for k, v in values.items() if k.startswith("weight_")}
-    if weights and sum(weights.values()) <= 0:
-        names = ", ".join(f"{prefix}{k.upper()}" for k in weights)
-        return [f"the {group} weights ({names}) are all 0: at least one must be positive"]
-    return []
+def _weights_positive(
+    bounds: dict[str, Bound], values: dict[str, float], variable: Callable[[str], str]
+) -> list[str]:
+    """One problem per group of score weights that are all 0."""
+    groups: dict[str, list[str]] = {}
+    for name, bound in bounds.items():
+        if bound.group is not None:
+            groups.setdefault(bound.group, []).append(name)
+    return [
+        f"the {group} weights ({', '.join(variable(n) for n in names)}) are all 0: at least one "
+        "must be positive"
+        for group, names in groups.items()
+        if sum(values[n] for n in names) <= 0
+    ]
 
 
 @dataclass(frozen=True)
@@ -169,6 +220,15 @@ class Settings:
     dask_address: str | None = None
     task_workers: int = 4
     lock_timeout: float = 600.0
+
+    @property
+    def build_parameters(self) -> dict[str, float]:
+        """What the build reads (param_settings): the model parameters and the concept size the
+        market-size rule derives from (a shortlist setting, see reports/shortlist.py)."""
+        from reports.shortlist import DEFAULT_PARAMETERS
+
+        turnkey = self.shortlist.get("turnkey_learners", DEFAULT_PARAMETERS["turnkey_learners"])
+        return {**self.model, "turnkey_learners": float(turnkey)}
 
     @property
     def warehouse(self) -> Path:
@@ -216,7 +276,7 @@ def load() -> Settings:
             f"{model['band1_minutes']:g}, {model['band2_minutes']:g}, "
             f"{model['catchment_minutes']:g}"
         )
-    problems += _weights_positive("sector score", "GPECT_", model)
+    problems += _weights_positive(MODEL_BOUNDS, model, lambda n: f"GPECT_{n.upper()}")
     shortlist: dict[str, float] = {}
     for variable, value in sorted(os.environ.items()):
         if not variable.startswith(SHORTLIST_PREFIX) or value == "":
@@ -233,7 +293,9 @@ def load() -> Settings:
         except SettingsError as exc:
             problems.append(str(exc))
     merged = {**DEFAULT_PARAMETERS, **shortlist}
-    problems += _weights_positive("shortlist", SHORTLIST_PREFIX, merged)
+    problems += _weights_positive(
+        SHORTLIST_BOUNDS, merged, lambda n: f"{SHORTLIST_PREFIX}{n.upper()}"
+    )
     for low, high in (("population_min", "population_max"), ("break_even_low", "break_even_high")):
         if merged[low] > merged[high]:
             problems.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,17 +19,21 @@ from reports.geo import Ring
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 COMPONENT_COLOURS = {
-    "contribution_demand_pressure": "#b03a2e",
-    "contribution_volume_intensity": "#2e86c1",
+    "contribution_specialisation": "#2e86c1",
+    "contribution_difficulty": "#b03a2e",
     "contribution_supply_gap": "#d68910",
+    "contribution_market": "#239b56",
 }
 COMPONENT_LABELS = {
-    "contribution_demand_pressure": "Pression des recrutements difficiles",
-    "contribution_volume_intensity": "Volume et intensité des recrutements",
+    "contribution_specialisation": "Spécialisation",
+    "contribution_difficulty": "Difficulté de recrutement",
     "contribution_supply_gap": "Écart à l'offre de formation",
+    "contribution_market": "Taille du marché",
 }
 LEVEL_COLOURS = {3: "#c6dbef", 4: "#6baed6", 5: "#2171b5", 6: "#08306b"}
-YEAR_COLOURS = ("#aab7c4", "#1f4e79")
+# Waves from the oldest (light) to the latest (dark), for any number of waves.
+WAVE_LIGHT, WAVE_DARK = (170, 190, 210), (20, 60, 110)
+CATALOGUE_COLOURS = {True: "#1f4e79", False: "#d68910"}
 BAND_COLOURS = ("#1f6f8b", "#64a8c0", "#c5e0ea")
 LABEL_CHARS = 48
 
@@ -193,27 +198,66 @@ def catchment_map(
     )
 
 
-def hiring_by_sector(hiring: pd.DataFrame) -> go.Figure:
-    """Hiring projects by sector, one bar per BMO vintage; sectors sorted by the latest vintage."""
-    years = sorted(hiring["survey_year"].unique())
-    latest = hiring[hiring["survey_year"] == years[-1]].sort_values("hiring_projects")
-    order = list(latest["sector_label"])
-    order += [s for s in hiring["sector_label"].unique() if s not in order]
+def wave_colours(count: int) -> list[str]:
+    """`count` colours from light to dark: the latest wave stands out whatever the window."""
+    if count == 1:
+        return [f"rgb{WAVE_DARK}"]
+    steps = [i / (count - 1) for i in range(count)]
+    return [
+        "rgb({}, {}, {})".format(
+            *(round(a + (b - a) * t) for a, b in zip(WAVE_LIGHT, WAVE_DARK, strict=True))
+        )
+        for t in steps
+    ]
+
+
+def hiring_waves(waves: pd.DataFrame, break_mark: str) -> go.Figure:
+    """Hiring projects of every sector in each BMO wave: one marker trace per wave on a line
+    joining the sector's waves; largest sector of the latest wave at the top. Sectors whose trend
+    the nomenclature break makes unreliable carry `break_mark`."""
+    years = sorted(int(y) for y in waves["survey_year"].unique())
+    wide = waves.pivot_table(
+        index="sector_code", columns="survey_year", values="hiring_projects", aggfunc="sum"
+    ).reindex(columns=years)
+    wide = wide.sort_values(years[-1], na_position="first", kind="stable")
+    meta = waves.drop_duplicates("sector_code").set_index("sector_code").reindex(wide.index)
+    labels = [
+        short(r.sector_label, 40) + (f" {break_mark}" if r.is_trend_break_affected else "")
+        for r in meta.itertuples()
+    ]
     fig = _figure()
-    for year, colour in zip(years, YEAR_COLOURS[-len(years) :], strict=True):
-        rows = hiring[hiring["survey_year"] == year].set_index("sector_label").reindex(order)
+    span_x: list[float | None] = []
+    span_y: list[str | None] = []
+    for label, (_, row) in zip(labels, wide.iterrows(), strict=True):
+        values = row.dropna()
+        if len(values) > 1:
+            span_x += [float(values.min()), float(values.max()), None]
+            span_y += [label, label, None]
+    fig.add_trace(
+        go.Scatter(
+            x=span_x,
+            y=span_y,
+            mode="lines",
+            line={"color": "#c3cbd5", "width": 3},
+            hoverinfo="skip",
+            showlegend=False,
+            name="étendue",
+        )
+    )
+    for year, colour in zip(years, wave_colours(len(years)), strict=True):
         fig.add_trace(
-            go.Bar(
-                y=[short(s) for s in order],
-                x=rows["hiring_projects"],
-                orientation="h",
+            go.Scatter(
+                y=labels,
+                x=wide[year],
+                mode="markers",
+                marker={"size": 10, "color": colour, "line": {"color": "white", "width": 1}},
                 name=f"BMO {year}",
-                marker_color=colour,
                 hovertemplate="%{y} : %{x:,.0f} projets<extra>BMO " + str(year) + "</extra>",
             )
         )
-    fig.update_xaxes(title_text="projets de recrutement dans la zone")
-    return _layout(fig, _bar_height(len(order), 30), barmode="group")
+    fig.update_xaxes(title_text="projets de recrutement dans la zone", rangemode="tozero")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels)
+    return _layout(fig, _bar_height(len(labels), 26))
 
 
 def metier_bars(metiers: pd.DataFrame, column: str, axis_title: str, colour: str) -> go.Figure:
@@ -302,7 +346,7 @@ def accessibility(access: pd.DataFrame) -> go.Figure:
 
 
 def sector_gaps(ranking: pd.DataFrame) -> go.Figure:
-    """Score of every sector split into its three weighted components; rank 1 at the top."""
+    """Score of every sector split into its four weighted components; rank 1 at the top."""
     rows = ranking.sort_values("rank", ascending=False)
     labels = [f"{r.rank}. {short(r.sector_label, 40)}" for r in rows.itertuples()]
     fig = _figure()
@@ -327,5 +371,216 @@ def sector_gaps(ranking: pd.DataFrame) -> go.Figure:
             hovertemplate="%{y} : score %{x:.2f}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="contribution au score (écarts-types pondérés)", zeroline=True)
+    fig.update_xaxes(
+        title_text="contribution au score (log du rapport à la référence nationale, pondéré)",
+        zeroline=True,
+    )
     return _layout(fig, _bar_height(len(rows)), barmode="relative")
+
+
+# Label placement for the specialisation chart, in estimated pixels of its plot area.
+PLOT_WIDTH, PLOT_HEIGHT = 800, 450
+LABEL_CHAR_PX, LABEL_HEIGHT_PX = 5.6, 12
+# plotly's textpositions: (horizontal, vertical) side of the marker the label sits on.
+LABEL_POSITIONS = {
+    "top center": (0, 1),
+    "bottom center": (0, -1),
+    "middle right": (1, 0),
+    "middle left": (-1, 0),
+    "top right": (1, 1),
+    "top left": (-1, 1),
+    "bottom right": (1, -1),
+    "bottom left": (-1, -1),
+}
+LOG_TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000)
+QUOTIENT_TICKS = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16)
+
+
+def _overlap(a, b) -> float:
+    dx = min(a[2], b[2]) - max(a[0], b[0])
+    dy = min(a[3], b[3]) - max(a[1], b[1])
+    return dx * dy if dx > 0 and dy > 0 else 0.0
+
+
+def _label_box(x: float, y: float, d: float, w: float, position: str):
+    """Where plotly draws a label of width `w` at `position` of a marker of diameter `d` centred
+    on (x, y) pixels, y upwards: beside the marker for "middle", else above or below it,
+    centred or starting from the marker's centre."""
+    side, level = LABEL_POSITIONS[position]
+    h = LABEL_HEIGHT_PX
+    if level == 0:
+        cx = x + side * (d / 2 + 2 + w / 2)
+    else:
+        cx = x + side * w / 2
+    cy = y + level * (d / 2 + h / 2)
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def place_labels(points: list[tuple[float, float, float, str]]) -> list[str]:
+    """A textposition per point (x, y in [0, 1] of the plot area, marker diameter in px, label)
+    that keeps labels off each other, off the markers and inside the plot: greedy, in the given
+    order (most important first), each label taking the least covered of eight positions."""
+    pixels = [(x * PLOT_WIDTH, y * PLOT_HEIGHT, d, label) for x, y, d, label in points]
+    markers = [(x - d / 2, y - d / 2, x + d / 2, y + d / 2) for x, y, d, _ in pixels]
+    placed: list[tuple[float, float, float, float]] = []
+    chosen = []
+    for x, y, d, label in pixels:
+        w = len(label) * LABEL_CHAR_PX
+        costs = {}
+        for position in LABEL_POSITIONS:
+            box = _label_box(x, y, d, w, position)
+            cost = sum(_overlap(box, other) for other in placed + markers)
+            outside = max(0, -box[0]) + max(0, box[2] - PLOT_WIDTH)
+            outside += max(0, -box[1]) + max(0, box[3] - PLOT_HEIGHT)
+            costs[position] = cost + outside * LABEL_HEIGHT_PX * 4
+        best = min(costs, key=costs.get)  # first of the cheapest: "top center" on a tie
+        placed.append(_label_box(x, y, d, w, best))
+        chosen.append(best)
+    return chosen
+
+
+def point_label(label: str, limit: int = 24) -> str:
+    """A sector's name up to its first "," or " et " ("Bâtiment et travaux publics" →
+    "Bâtiment"): points cluster, and the full name is in the hover text and the table."""
+    head = re.split(r",| et ", str(label), maxsplit=1)[0].strip() or str(label)
+    return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"
+
+
+def _log_position(value: float, low: float, high: float) -> float:
+    return (math.log10(value) - low) / (high - low)
+
+
+def specialisation_market(frame: pd.DataFrame, recommended: int) -> go.Figure:
+    """One point per sector: annual hiring projects of the catchment (log axis, with the minimum
+    market for a cohort as a vertical line) against the shrunk location quotient and its 90 %
+    interval (log axis: a quotient of 2 is as far from 1 as one of 0.5); marker diameter follows
+    the difficulty rate, colour says whether the operator's catalogue has the sector, a dark ring
+    marks the `recommended` first recommendations. Sectors without a project are left out (no
+    place on a log axis)."""
+    fig = _figure()
+    rows = frame[frame["annual_hiring_projects"] > 0].copy()
+    minimum = float(frame["minimum_market_projects"].iloc[0])
+    x_min = float(min(rows["annual_hiring_projects"].min(), minimum))
+    x_max = float(max(rows["annual_hiring_projects"].max(), minimum))
+    x_range = (math.log10(x_min) - 0.12, math.log10(x_max) + 0.12)
+    quotient = rows["location_quotient_shrunk"]
+    # The interval of a tiny market can reach 0: the axis stops at half the lowest estimate.
+    y_low = max(float(rows["location_quotient_low"].min()), float(quotient.min()) / 2, 0.05)
+    y_high = min(float(max(rows["location_quotient_high"].max(), 1.0)), 16.0)
+    y_range = (math.log10(min(y_low, 1.0)) - 0.05, math.log10(y_high) + 0.05)
+    rows["diameter"] = [
+        8 + 28 * float(r) if not fmt.is_missing(r) else 8 for r in rows["difficulty_rate_shrunk"]
+    ]
+    rows["label"] = [point_label(label) for label in rows["sector_label"]]
+    is_recommended = rows["recommendation_rank"].fillna(recommended + 1) <= recommended
+    order = rows.assign(_first=~is_recommended).sort_values(
+        ["_first", "annual_hiring_projects"], ascending=[True, False]
+    )
+    positions = dict(
+        zip(
+            order.index,
+            place_labels(
+                [
+                    (
+                        _log_position(r.annual_hiring_projects, *x_range),
+                        _log_position(r.location_quotient_shrunk, *y_range),
+                        r.diameter,
+                        r.label,
+                    )
+                    for r in order.itertuples()
+                ]
+            ),
+            strict=True,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[minimum, minimum],
+            y=[10 ** y_range[0], 10 ** y_range[1]],
+            mode="lines",
+            line={"color": "#6b7685", "dash": "dash", "width": 1.5},
+            name=f"Marché minimal pour une cohorte ({fmt.number(minimum)} projets par an)",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[10 ** x_range[0], 10 ** x_range[1]],
+            y=[1.0, 1.0],
+            mode="lines",
+            line={"color": "#8a94a3", "width": 1},
+            name="Part nationale (quotient 1)",
+            hoverinfo="skip",
+        )
+    )
+    for in_catalogue, name in ((True, "Au catalogue de l'opérateur"), (False, "Hors catalogue")):
+        part = rows[rows["is_in_operator_catalogue"].fillna(False).astype(bool) == in_catalogue]
+        if part.empty:
+            continue
+        ringed = is_recommended[part.index]
+        colour = CATALOGUE_COLOURS[in_catalogue]
+        fig.add_trace(
+            go.Scatter(
+                x=part["annual_hiring_projects"],
+                y=part["location_quotient_shrunk"],
+                mode="markers+text",
+                name=name,
+                text=[text(label) for label in part["label"]],
+                textposition=[positions[i] for i in part.index],
+                textfont={"size": 10, "color": "#222"},
+                cliponaxis=False,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (part["location_quotient_high"] - part["location_quotient_shrunk"])
+                    .clip(lower=0)
+                    .tolist(),
+                    "arrayminus": (part["location_quotient_shrunk"] - part["location_quotient_low"])
+                    .clip(lower=0)
+                    .tolist(),
+                    "color": colour,
+                    "thickness": 1.2,
+                    "width": 3,
+                },
+                marker={
+                    "size": part["diameter"].tolist(),
+                    "color": colour,
+                    "opacity": 0.8,
+                    "line": {
+                        "color": ["#111" if r else "white" for r in ringed],
+                        "width": [2.5 if r else 1 for r in ringed],
+                    },
+                },
+                customdata=[
+                    [
+                        text(r.sector_label),
+                        fmt.number(r.annual_hiring_projects),
+                        fmt.number(r.location_quotient_shrunk, 2),
+                        fmt.number(r.location_quotient_low, 2),
+                        fmt.number(r.location_quotient_high, 2),
+                        fmt.percent(r.difficulty_rate_shrunk),
+                    ]
+                    for r in part.itertuples()
+                ],
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]} projets par an<br>"
+                "quotient %{customdata[2]} (%{customdata[3]}–%{customdata[4]})<br>"
+                "difficiles : %{customdata[5]}<extra></extra>",
+            )
+        )
+    x_ticks = [t for t in LOG_TICKS if x_range[0] <= math.log10(t) <= x_range[1]]
+    y_ticks = [t for t in QUOTIENT_TICKS if y_range[0] <= math.log10(t) <= y_range[1]]
+    fig.update_xaxes(
+        type="log",
+        range=list(x_range),
+        tickvals=x_ticks,
+        ticktext=[fmt.number(t) for t in x_ticks],
+        title_text="projets de recrutement par an dans la zone (échelle logarithmique)",
+    )
+    fig.update_yaxes(
+        type="log",
+        range=list(y_range),
+        tickvals=y_ticks,
+        ticktext=[fmt.number(t, 2).rstrip("0").rstrip(",") for t in y_ticks],
+        title_text="quotient de localisation (1 = part nationale)",
+    )
+    return _layout(fig, 560, margin={"l": 10, "r": 20, "t": 60, "b": 50})

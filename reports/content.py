@@ -4,6 +4,7 @@ formatted tables and figures that the template lays out. Missing values are said
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from reports import charts, fmt
-from reports.data import SiteData, TownData
+from reports.data import SiteData, TownData, recommended_count
 from reports.geo import Ring
 
 PARAMETER_LABELS = {
@@ -24,10 +25,95 @@ PARAMETER_LABELS = {
     "band2_weight": ("Accessibilité : poids de la 2e tranche", ""),
     "band3_weight": ("Accessibilité : poids de la 3e tranche", ""),
     "secret_upper_bound": ("Borne des cellules secrètes BMO (valeur publiée minimale)", ""),
-    "weight_demand_pressure": ("Poids de la pression des recrutements difficiles", ""),
-    "weight_volume_intensity": ("Poids du volume et de l'intensité des recrutements", ""),
+    "bmo_window_waves": ("Vagues BMO cumulées par le diagnostic", ""),
+    "bmo_window_end": ("Dernière vague de la fenêtre (0 : la plus récente)", ""),
+    "weight_specialisation": ("Poids de la spécialisation", ""),
+    "weight_difficulty": ("Poids de la difficulté de recrutement", ""),
     "weight_supply_gap": ("Poids de l'écart à l'offre de formation", ""),
+    "weight_market": ("Poids de la taille du marché", ""),
+    "component_cap_ratio": ("Plafond de chaque composante (rapport à la référence nationale)", ""),
+    "recommended_sectors": ("Filières recommandées par ville", ""),
+    "max_cohort_share_of_hiring": (
+        "Part maximale des projets de recrutement annuels qu'une cohorte peut occuper",
+        "",
+    ),
+    "market_saturation_ratio": (
+        "Multiple du marché minimal au-delà duquel la taille du marché n'ajoute rien",
+        "",
+    ),
+    "min_readable_projects": ("Projets par an en dessous desquels une filière n'est pas lue", ""),
+    "nomenclature_break_tolerance": (
+        "Variation de la part nationale d'une filière au-delà de laquelle son évolution à travers "
+        "la rupture FAP 2009 / FAP 2021 est signalée",
+        "",
+    ),
+    "rank_draws": ("Tirages du rééchantillonnage (intervalles de rang)", ""),
+    "rank_seed": ("Graine du rééchantillonnage", ""),
+    "weight_concentration": ("Concentration de la loi de Dirichlet des poids tirés", ""),
+    "turnkey_learners": ("Apprenants du concept « clef en main » (cohorte de référence)", ""),
 }
+# What each figure of mart_diagnostic__evaluation measures, in French: label and one sentence.
+EVALUATION_METRICS = {
+    ("split_half", "top1_agreement"): (
+        "Fiabilité (vagues isolées) : même 1re filière",
+        "Part des villes dont la 1re filière recommandée est la même quand le classement est "
+        "construit sur une seule vague puis sur une autre.",
+    ),
+    ("split_half", "top3_overlap"): (
+        "Fiabilité (vagues isolées) : filières recommandées communes",
+        "Part moyenne des trois filières recommandées que deux classements construits chacun sur "
+        "une seule vague ont en commun.",
+    ),
+    ("split_half", "within_town_spearman"): (
+        "Fiabilité (vagues isolées) : corrélation des scores",
+        "Corrélation de rang (Spearman), dans chaque ville, des scores des filières entre deux "
+        "vagues isolées.",
+    ),
+    ("refresh_stability", "top1_agreement"): (
+        "Stabilité à la mise à jour : même 1re filière",
+        "Part des villes dont la 1re filière recommandée ne change pas quand une nouvelle vague "
+        "BMO entre dans la fenêtre.",
+    ),
+    ("refresh_stability", "top3_overlap"): (
+        "Stabilité à la mise à jour : filières recommandées communes",
+        "Part moyenne des trois filières recommandées conservées quand une nouvelle vague entre "
+        "dans la fenêtre.",
+    ),
+    ("refresh_stability", "within_town_spearman"): (
+        "Stabilité à la mise à jour : corrélation des scores",
+        "Corrélation de rang, dans chaque ville, des scores avant et après l'ajout d'une vague.",
+    ),
+    ("forecast_skill", "skill_vs_persistence"): (
+        "Prévision : gain sur la dernière vague seule",
+        "Réduction de l'erreur quadratique de prévision de la spécialisation observée l'année "
+        "suivante, par rapport à la seule dernière vague (0 : aucun gain, 1 : prévision parfaite).",
+    ),
+    ("forecast_skill", "skill_vs_national"): (
+        "Prévision : gain sur la part nationale",
+        "Même réduction d'erreur, par rapport à l'hypothèse que chaque filière a dans la zone sa "
+        "part nationale.",
+    ),
+    ("forecast_skill", "spearman"): (
+        "Prévision : corrélation avec l'année suivante",
+        "Corrélation de rang entre la spécialisation prévue et celle observée l'année suivante, "
+        "sur les couples ville × filière lisibles.",
+    ),
+    ("convergent_validity", "spearman"): (
+        "Validité : difficulté et tension officielle",
+        "Corrélation de rang, par bassin et filière, entre la part de projets jugés difficiles et "
+        "la classe de tension publiée par la Dares : deux mesures indépendantes du même "
+        "phénomène.",
+    ),
+}
+# `mart_diagnostic__evaluation.comparison` is written in English by the build; its words in French.
+COMPARISON_WORDS = (
+    ("mean of the pairs", "moyenne des paires"),
+    ("up to ", "jusqu'à "),
+    (" vs ", " contre "),
+    ("difficulty ", "difficulté "),
+    ("Dares tension class", "classe de tension Dares"),
+)
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 @dataclass
@@ -57,20 +143,133 @@ def _table(
     return Table(caption, headers, [[str(c) for c in row] for row in rows], set(numeric), widths)
 
 
+def _widths(first: int, fixed: list[int], rest: int) -> list[int]:
+    """Column widths in %: a first column, fixed ones, and `rest` columns sharing what is left
+    (the remainder goes to the first column)."""
+    share, extra = divmod(100 - first - sum(fixed), rest)
+    return [first + extra, *fixed, *[share] * rest]
+
+
+def and_list(items: list[str]) -> str:
+    """'a', 'a et b', 'a, b et c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} et {items[-1]}"
+
+
 def _value(profile: dict[str, Any], key: str):
     value = profile.get(key)
     return None if fmt.is_missing(value) else value
 
 
-def _sentence(reasons: str) -> str:
-    text = reasons.strip()
-    return text[:1].upper() + text[1:] + "."
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _ratio(value) -> str:
+    # Two decimals: a quotient of 1.04 must not read as exactly the national share.
+    return fmt.number(value, 2)
+
+
+def _places(value) -> str:
+    # French: "0,10 place", "1,50 place", "2 places" (plural from 2).
+    shown = fmt.number(value, 2)
+    return f"{shown} place" if fmt.is_missing(value) or value < 2 else f"{shown} places"
+
+
+def ordinal(n: int) -> str:
+    """1er, 2e, 3e…"""
+    return "1er" if int(n) == 1 else f"{int(n)}e"
+
+
+def _rank(value) -> int | None:
+    """Rank bounds are percentiles of the draws (6.05); ranks are whole."""
+    return None if fmt.is_missing(value) else int(round(float(value)))
+
+
+def rank_interval(low, high) -> str:
+    """'2–4', or '3' when both bounds are the same rank; 'n.d.' without draws."""
+    a, b = _rank(low), _rank(high)
+    if a is None or b is None:
+        return fmt.MISSING
+    return str(a) if a == b else f"{a}–{b}"
+
+
+def reason_sentence(code: str, row: dict[str, Any]) -> str:
+    """One reason code of the ranking mart, worded with the figures of its row."""
+    if code == "specialisation":
+        return (
+            f"spécialisation : {_ratio(row['location_quotient_shrunk'])} fois la part nationale "
+            f"des projets de recrutement (intervalle {_ratio(row['location_quotient_low'])}–"
+            f"{_ratio(row['location_quotient_high'])})"
+        )
+    if code == "difficulty":
+        return (
+            f"difficulté : {fmt.percent(row['difficulty_rate_shrunk'])} des projets jugés "
+            f"difficiles (France {fmt.percent(row['national_difficulty_rate'])})"
+        )
+    if code == "supply_gap":
+        return (
+            f"offre accessible : {_places(row['accessible_places_per_1000'])} pour "
+            f"1{fmt.NBSP}000 habitants de 15–64 ans (médiane nationale "
+            f"{fmt.number(row['national_median_places_per_1000'], 2)})"
+        )
+    if code == "market":
+        return (
+            f"marché : {fmt.number(row['annual_hiring_projects'])} projets par an, au-delà du "
+            f"minimum de {fmt.number(row['minimum_market_projects'])} pour une cohorte"
+        )
+    if code == "tension":
+        return f"tension officielle {fmt.tension(row['tension_class'])}"
+    raise ValueError(f"unknown reason code {code!r} in mart_town_sector__ranking.reason_codes")
+
+
+def reasons(row: dict[str, Any]) -> list[str]:
+    codes = row["reason_codes"]
+    return [reason_sentence(c, row) for c in ([] if fmt.is_missing(codes) else list(codes))]
+
+
+def exclusion_sentence(row: dict[str, Any]) -> str:
+    """Why a sector is not among the recommendable ones ('' when it is)."""
+    code = row["exclusion_code"]
+    if fmt.is_missing(code):
+        return ""
+    if code == "outside_catalogue":
+        return "hors catalogue de l'opérateur"
+    if code == "market_too_small":
+        return (
+            f"marché trop petit pour une cohorte : {fmt.number(row['annual_hiring_projects'])} "
+            f"projets par an, minimum {fmt.number(row['minimum_market_projects'])}"
+        )
+    if code == "unreadable":
+        return (
+            f"trop peu de projets pour être lu ({fmt.number(row['annual_hiring_projects'])} par an)"
+        )
+    raise ValueError(f"unknown exclusion code {code!r} in mart_town_sector__ranking")
+
+
+def join_tied(labels: list[str]) -> str:
+    """'A', 'A ou B', 'A ou B ou C': tied sectors have no order. Sector names hold commas
+    ("Communication, culture, sport et animation"), so a comma cannot separate them."""
+    return " ou ".join(labels)
+
+
+def tied_groups(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Rows in recommendation order, consecutive rows of one tie group together."""
+    groups: list[list[dict[str, Any]]] = []
+    for row in rows:
+        group = row["tie_group"]
+        if groups and not fmt.is_missing(group) and groups[-1][0]["tie_group"] == group:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
 
 
 def catalogue_note(row: dict[str, Any]) -> str:
     level = fmt.level(row["suggested_level"])
     if not row["is_in_operator_catalogue"]:
-        return "Hors catalogue de l'opérateur : à construire ou à confier à un partenaire."
+        return "Hors catalogue de l'opérateur : à construire avec un partenaire."
     if not row["operator_can_deliver_level"]:
         return (
             f"Au catalogue de l'opérateur, mais pas au {level} suggéré "
@@ -81,7 +280,7 @@ def catalogue_note(row: dict[str, Any]) -> str:
 
 def catalogue_flag(row: dict[str, Any]) -> str:
     if not row["is_in_operator_catalogue"]:
-        return "hors catalogue" + (" : besoin signalé" if row["score"] > 0 else "")
+        return "non"
     if not row["operator_can_deliver_level"]:
         return f"oui, niveaux {row['operator_levels']} seulement"
     return "oui"
@@ -90,21 +289,62 @@ def catalogue_flag(row: dict[str, Any]) -> str:
 # --- sections -----------------------------------------------------------------------------------
 
 
-def synthese(town: TownData) -> dict[str, Any]:
+def _recommended_sector(row: dict[str, Any], count: int) -> dict[str, Any]:
+    interval = rank_interval(row["recommendation_rank_low"], row["recommendation_rank_high"])
+    return {
+        "label": row["sector_label"],
+        "reasons": [_capitalised(r) for r in reasons(row)],
+        "interval": (
+            f"Rang parmi les filières recommandables : {int(row['recommendation_rank'])} "
+            f"(intervalle à 90 % : {interval}) ; "
+            f"parmi les {count} recommandées dans {fmt.percent(row['probability_recommended'])} "
+            "des tirages."
+        ),
+        "level": fmt.level(row["suggested_level"]),
+        "catalogue": catalogue_note(row),
+        "weak": row["score"] <= 0,
+    }
+
+
+def synthese(town: TownData, count: int) -> dict[str, Any]:
     p = town.profile
-    top = town.ranking.head(3).to_dict(orient="records")
-    sectors = [
+    rows = town.ranking.to_dict(orient="records")
+    eligible = sorted(
+        (r for r in rows if not fmt.is_missing(r["recommendation_rank"])),
+        key=lambda r: r["recommendation_rank"],
+    )
+    top = [r for r in eligible if r["recommendation_rank"] <= count]
+    groups = []
+    for members in tied_groups(top):
+        group = members[0]["tie_group"]
+        # A tie can reach past the recommended sectors: say with which ones.
+        beyond = [
+            f"{r['sector_label']} ({ordinal(r['recommendation_rank'])})"
+            for r in eligible
+            if r["recommendation_rank"] > count
+            and not fmt.is_missing(group)
+            and r["tie_group"] == group
+        ]
+        groups.append(
+            {
+                "position": int(members[0]["recommendation_rank"]),
+                "title": join_tied([r["sector_label"] for r in members]),
+                "tied": len(members) > 1,
+                "beyond": beyond,
+                "sectors": [_recommended_sector(r, count) for r in members],
+            }
+        )
+    partners = [
         {
-            "rank": r["rank"],
             "label": r["sector_label"],
-            "sentence": _sentence(r["reasons"]),
-            "level": fmt.level(r["suggested_level"]),
-            "catalogue": catalogue_note(r),
-            "outside_catalogue": not r["is_in_operator_catalogue"],
-            "weak": r["score"] <= 0,
+            "reasons": [_capitalised(x) for x in reasons(r)],
+            "rank": f"{ordinal(r['rank'])} sur {len(rows)} toutes filières confondues "
+            f"(intervalle {rank_interval(r['rank_low'], r['rank_high'])})",
         }
-        for r in top
+        for r in rows
+        if r["is_partner_need"]
     ]
+    minimum = rows[0]["minimum_market_projects"] if rows else None
     places = (_value(p, "catchment_vocational_lycee_places") or 0) + (
         _value(p, "catchment_bts_places") or 0
     )
@@ -124,7 +364,14 @@ def synthese(town: TownData) -> dict[str, Any]:
         ),
         ("Centres de formation d'apprentis", fmt.number(p["catchment_apprenticeship_centres"])),
     ]
-    return {"sectors": sectors, "figures": figures}
+    return {
+        "count": count,
+        "groups": groups,
+        "partners": partners,
+        "ranked": bool(rows),
+        "minimum": fmt.number(minimum),
+        "figures": figures,
+    }
 
 
 def territoire(
@@ -231,54 +478,104 @@ def territoire(
     }
 
 
-def besoins(town: TownData) -> dict[str, Any]:
-    hiring = town.hiring
-    years = sorted(int(y) for y in hiring["survey_year"].unique())
-    latest = years[-1] if years else None
-    previous = years[-2] if len(years) > 1 else None
-    by_year = {y: hiring[hiring["survey_year"] == y].set_index("sector_code") for y in years}
+BREAK_MARK = "†"
+BREAK_NOTE = (
+    f"{BREAK_MARK} : la fenêtre traverse le changement de nomenclature des métiers (FAP 2009 puis "
+    "FAP 2021) et la part nationale de la filière a bougé à cette occasion : son évolution n'est "
+    "pas fiable."
+)
+
+
+def change(value) -> str:
+    """A relative change with its sign: +12 %, −5 %."""
+    if fmt.is_missing(value):
+        return fmt.MISSING
+    shown = fmt.percent(abs(value))
+    return f"+{shown}" if value > 0 else (f"−{shown}" if value < 0 else shown)
+
+
+def evolution(town: TownData) -> tuple[Chart, dict[str, Any]]:
+    """The Évolution chart (every BMO wave of the mart, any number) and its table."""
+    waves = town.waves
+    years = sorted(int(y) for y in waves["survey_year"].unique())
+    wide = waves.pivot_table(
+        index="sector_code", columns="survey_year", values="hiring_projects", aggfunc="sum"
+    )
+    last = waves[waves["survey_year"] == years[-1]].set_index("sector_code") if years else None
+    sectors = (
+        waves.drop_duplicates("sector_code").set_index("sector_code")
+        if not waves.empty
+        else pd.DataFrame()
+    )
+    order = (
+        list(wide[years[-1]].fillna(0).sort_values(ascending=False, kind="stable").index)
+        if years
+        else []
+    )
+    first_year = sectors["trend_first_year"].dropna().min() if not sectors.empty else None
+    last_year = sectors["trend_last_year"].dropna().max() if not sectors.empty else None
     rows = []
-    if latest is not None:
-        for r in by_year[latest].sort_values("hiring_projects", ascending=False).itertuples():
-            before = None
-            if previous is not None and r.Index in by_year[previous].index:
-                before = by_year[previous].loc[r.Index, "hiring_projects"]
-            change = (r.hiring_projects / before - 1) if before else None
-            rows.append(
-                [
-                    r.sector_label,
-                    fmt.number(before),
-                    fmt.number(r.hiring_projects),
-                    fmt.percent(change) if change is not None else fmt.MISSING,
-                    fmt.percent(r.difficulty_rate_shrunk),
-                    fmt.percent(r.seasonal_share),
-                    fmt.tension(r.tension_class),
-                    fmt.percent(r.estimated_share, 1),
-                ]
-            )
+    for code in order:
+        s = sectors.loc[code]
+        broken = bool(s["is_trend_break_affected"])
+        now = last.loc[code] if last is not None and code in last.index else None
+        rows.append(
+            [
+                s["sector_label"] + (f" {BREAK_MARK}" if broken else ""),
+                *[fmt.number(wide.loc[code].get(y)) for y in years],
+                change(s["hiring_change"]) + (f" {BREAK_MARK}" if broken else ""),
+                fmt.percent(None if now is None else now["difficulty_rate_shrunk"]),
+                fmt.percent(None if now is None else now["seasonal_share"]),
+                fmt.tension(None if now is None else now["tension_class"]),
+                fmt.percent(None if now is None else now["estimated_share"], 1),
+            ]
+        )
+    trend = (
+        f"Évolution {fmt.year(first_year)} → {fmt.year(last_year)}"
+        if not fmt.is_missing(first_year) and not fmt.is_missing(last_year)
+        else "Évolution"
+    )
+    latest = f" ({years[-1]})" if years else ""
+    n = len(years)
     table = _table(
-        "Projets de recrutement par filière",
+        "Projets de recrutement par filière et par vague BMO",
         [
             "Filière",
-            f"Projets {previous}" if previous else "Projets (millésime précédent)",
-            f"Projets {latest}",
-            "Évolution",
-            "Part difficile",
-            "Part saisonnière",
+            *[f"Projets {y}" for y in years],
+            trend,
+            f"Part difficile{latest}",
+            f"Part saisonnière{latest}",
             "Tension officielle",
-            "Part estimée (secret)",
+            f"Part estimée (secret){latest}",
         ],
         rows,
-        numeric=range(1, 8),
-        widths=[30, 10, 10, 10, 10, 10, 10, 10],
+        numeric=range(1, n + 6),
+        widths=_widths(22, [8] * n, 5),
     )
-    hiring_chart = Chart(
-        "chart-hiring",
-        "Projets de recrutement par filière",
-        charts.hiring_by_sector(hiring) if not hiring.empty else None,
+    broken = (
+        [
+            r["sector_label"]
+            for r in sectors.reset_index().to_dict(orient="records")
+            if r["is_trend_break_affected"]
+        ]
+        if not sectors.empty
+        else []
+    )
+    chart = Chart(
+        "chart-evolution",
+        "Évolution des projets de recrutement par filière, vague par vague",
+        charts.hiring_waves(waves, BREAK_MARK) if not waves.empty else None,
         table,
-        "" if not hiring.empty else "Aucun projet de recrutement BMO n'est rattaché à cette zone.",
+        "" if not waves.empty else "Aucun projet de recrutement BMO n'est rattaché à cette zone.",
     )
+    return chart, {"years": years, "broken": broken}
+
+
+def besoins(town: TownData) -> dict[str, Any]:
+    waves = town.waves
+    latest = town.profile.get("latest_survey_year")
+    latest = None if fmt.is_missing(latest) else int(latest)
+    evolution_chart, trend = evolution(town)
 
     def metier_table(frame: pd.DataFrame, caption: str) -> Table:
         return _table(
@@ -324,7 +621,7 @@ def besoins(town: TownData) -> dict[str, Any]:
         ),
         "" if not town.metiers_difficulty.empty else empty,
     )
-    latest_rows = by_year.get(latest, pd.DataFrame()) if latest else pd.DataFrame()
+    latest_rows = waves[waves["survey_year"] == latest] if latest else waves.iloc[0:0]
     total = float(latest_rows["hiring_projects"].sum()) if not latest_rows.empty else None
     seasonal = (
         float(latest_rows["seasonal_share"].mul(latest_rows["hiring_projects"]).sum()) / total
@@ -336,14 +633,18 @@ def besoins(town: TownData) -> dict[str, Any]:
         if not town.metiers_volume.empty
         else []
     )
+    years = trend["years"]
     return {
-        "latest": latest,
-        "previous": previous,
+        "latest": latest if total else None,
+        "years": and_list([str(y) for y in years]),
+        "waves": len(years),
+        "broken": trend["broken"],
+        "break_note": BREAK_NOTE,
         "total": fmt.number(total),
         "seasonal": fmt.percent(seasonal),
         "estimated": fmt.percent(town.profile.get("catchment_estimated_share"), 1),
         "nomenclature": ", ".join(nomenclature),
-        "charts": [hiring_chart, volume, difficulty],
+        "charts": [evolution_chart, volume, difficulty],
     }
 
 
@@ -443,58 +744,150 @@ def _position(value, median) -> str:
     return "égale"
 
 
-def ecarts(town: TownData) -> dict[str, Any]:
+def status(row: dict[str, Any]) -> str:
+    """A sector's place in the recommendation: its rank and interval, or why it has none."""
+    if not fmt.is_missing(row["recommendation_rank"]):
+        text = f"recommandable, n° {int(row['recommendation_rank'])}"
+        interval = rank_interval(
+            row.get("recommendation_rank_low"), row.get("recommendation_rank_high")
+        )
+        return text if interval == fmt.MISSING else f"{text} ({interval})"
+    text = exclusion_sentence(row)
+    return text + (" ; à construire avec un partenaire" if row["is_partner_need"] else "")
+
+
+def specialisation_market(town: TownData, count: int) -> Chart:
+    frame = town.specialisation
+    rows = frame.to_dict(orient="records")
+    table = _table(
+        "Spécialisation et taille du marché par filière",
+        [
+            "Filière",
+            "Projets par an",
+            "Quotient de localisation (intervalle à 90 %)",
+            "Quotient régional",
+            "Part difficile",
+            "Catalogue",
+            "Recommandation",
+        ],
+        [
+            [
+                r["sector_label"],
+                fmt.number(r["annual_hiring_projects"]),
+                f"{fmt.number(r['location_quotient_shrunk'], 2)} "
+                f"({fmt.number(r['location_quotient_low'], 2)}–"
+                f"{fmt.number(r['location_quotient_high'], 2)})",
+                fmt.number(r["region_location_quotient"], 2),
+                fmt.percent(r["difficulty_rate_shrunk"]),
+                "oui" if r["is_in_operator_catalogue"] else "non",
+                status(r),
+            ]
+            for r in rows
+        ],
+        numeric={1, 2, 3, 4},
+        widths=[24, 9, 17, 9, 9, 9, 23],
+    )
+    return Chart(
+        "chart-specialisation",
+        "Spécialisation et taille du marché de chaque filière",
+        charts.specialisation_market(frame, count) if not frame.empty else None,
+        table,
+        "" if not frame.empty else "Aucun classement pour cette ville.",
+    )
+
+
+def ecarts(town: TownData, count: int) -> dict[str, Any]:
     ranking = town.ranking
+    records_ = ranking.to_dict(orient="records")
     rows = []
-    for r in ranking.to_dict(orient="records"):
+    for r in records_:
         rows.append(
             [
-                r["rank"],
+                int(r["rank"]),
+                rank_interval(r["rank_low"], r["rank_high"]),
                 r["sector_label"],
                 fmt.number(r["score"], 2),
-                fmt.number(r["contribution_demand_pressure"], 2),
-                fmt.number(r["contribution_volume_intensity"], 2),
+                fmt.number(r["contribution_specialisation"], 2),
+                fmt.number(r["contribution_difficulty"], 2),
                 fmt.number(r["contribution_supply_gap"], 2)
                 + (" (n)" if r["is_supply_data_thin"] else ""),
-                fmt.number(r["hiring_projects"]),
-                fmt.percent(r["difficulty_rate_shrunk"]),
-                fmt.tension(r["tension_class"]),
+                fmt.number(r["contribution_market"], 2),
+                status(r),
                 fmt.number(r["suggested_level"]),
                 catalogue_flag(r),
             ]
         )
     table = _table(
-        "Classement complet des filières",
+        "Classement complet des filières : score et contributions pondérées",
         [
             "Rang",
+            "Intervalle à 90 %",
             "Filière",
             "Score",
-            "Pression difficile",
-            "Volume",
+            "Spécialisation",
+            "Difficulté",
             "Écart d'offre",
-            "Projets",
-            "Part difficile",
-            "Tension",
+            "Marché",
+            "Recommandation",
             "Niveau suggéré",
             "Catalogue de l'opérateur",
         ],
         rows,
-        numeric={0, 2, 3, 4, 5, 6, 7, 8, 9},
-        widths=[5, 21, 7, 9, 8, 8, 7, 8, 7, 7, 13],
+        numeric={0, 1, 3, 4, 5, 6, 7, 9},
+        widths=[5, 7, 21, 6, 8, 7, 7, 6, 19, 6, 8],
     )
-    flagged = [
-        r["sector_label"]
-        for r in ranking.to_dict(orient="records")
-        if r["score"] > 0 and not r["is_in_operator_catalogue"]
-    ]
+    figures = _table(
+        "Composantes du score et chiffres sous-jacents (composante = logarithme du rapport à la "
+        "référence nationale, 0 = situation nationale)",
+        [
+            "Filière",
+            "Spécialisation",
+            "Quotient de localisation (intervalle)",
+            "Difficulté",
+            "Part difficile (France)",
+            "Écart d'offre",
+            "Places accessibles / 1 000 hab. (médiane)",
+            "Marché",
+            "Projets par an (minimum)",
+        ],
+        [
+            [
+                r["sector_label"],
+                fmt.number(r["specialisation"], 2),
+                f"{fmt.number(r['location_quotient_shrunk'], 2)} "
+                f"({fmt.number(r['location_quotient_low'], 2)}–"
+                f"{fmt.number(r['location_quotient_high'], 2)})",
+                fmt.number(r["difficulty"], 2),
+                f"{fmt.percent(r['difficulty_rate_shrunk'])} "
+                f"({fmt.percent(r['national_difficulty_rate'])})",
+                fmt.number(r["supply_gap"], 2) + (" (n)" if r["is_supply_data_thin"] else ""),
+                f"{fmt.number(r['accessible_places_per_1000'], 2)} "
+                f"({fmt.number(r['national_median_places_per_1000'], 2)})",
+                fmt.number(r["market"], 2),
+                f"{fmt.number(r['annual_hiring_projects'])} "
+                f"({fmt.number(r['minimum_market_projects'])})",
+            ]
+            for r in records_
+        ],
+        numeric=set(range(1, 9)),
+        widths=[20, 9, 13, 8, 11, 8, 12, 8, 11],
+    )
     chart = Chart(
         "chart-gaps",
-        "Score par filière et ses trois composantes",
+        "Score par filière et ses quatre composantes pondérées",
         charts.sector_gaps(ranking) if not ranking.empty else None,
         None,
         "" if not ranking.empty else "Aucun classement pour cette ville.",
     )
-    return {"chart": chart, "table": table, "outside_catalogue": flagged}
+    first = records_[0] if records_ else {}
+    return {
+        "specialisation": specialisation_market(town, count),
+        "chart": chart,
+        "table": table,
+        "figures": figures,
+        "partners": [r["sector_label"] for r in records_ if r["is_partner_need"]],
+        "minimum": fmt.number(first.get("minimum_market_projects")),
+    }
 
 
 PEER_INDICATORS = [
@@ -559,6 +952,105 @@ def comparaison(town: TownData) -> dict[str, Any]:
     }
 
 
+def comparison_fr(text: str) -> str:
+    for english, french in COMPARISON_WORDS:
+        text = text.replace(english, french)
+    return text
+
+
+def _latest_comparison(rows: pd.DataFrame) -> pd.Series:
+    """The figure that speaks for the published ranking: the mean over pairs where there is one,
+    otherwise the comparison reaching the most recent wave."""
+    mean = rows[rows["comparison"] == "mean of the pairs"]
+    if not mean.empty:
+        return mean.iloc[0]
+    latest = rows["comparison"].map(lambda c: max((int(y) for y in YEAR.findall(c)), default=0))
+    return rows.loc[latest.idxmax()]
+
+
+def _target(value, target) -> str:
+    if fmt.is_missing(target):
+        return "—"
+    met = "atteinte" if not fmt.is_missing(value) and value >= target else "non atteinte"
+    return f"≥ {fmt.number(target, 2)} : {met}"
+
+
+def evaluation_tables(evaluation: pd.DataFrame) -> tuple[Table, Table]:
+    """The headline figures (one per measure, with what it means) and every comparison."""
+    headline, every = [], []
+    for (family, metric), (label, meaning) in EVALUATION_METRICS.items():
+        rows = evaluation[(evaluation["family"] == family) & (evaluation["metric"] == metric)]
+        if rows.empty:
+            continue
+        r = _latest_comparison(rows)
+        headline.append(
+            [
+                label,
+                comparison_fr(r["comparison"]),
+                fmt.number(r["value"], 2),
+                _target(r["value"], r["target"]),
+                meaning,
+            ]
+        )
+        every.extend(
+            [
+                label,
+                comparison_fr(x.comparison),
+                fmt.number(x.value, 2),
+                _target(x.value, x.target),
+                fmt.number(x.count),
+            ]
+            for x in rows.itertuples()
+        )
+    return (
+        _table(
+            "Ce que vaut le diagnostic, mesuré sur les vagues BMO elles-mêmes",
+            ["Mesure", "Comparaison", "Valeur", "Cible", "Ce que cela veut dire"],
+            headline,
+            {2},
+            widths=[22, 16, 7, 13, 42],
+        ),
+        _table(
+            "Toutes les comparaisons",
+            ["Mesure", "Comparaison", "Valeur", "Cible", "Effectif"],
+            every,
+            {2, 4},
+            widths=[34, 28, 10, 18, 10],
+        ),
+    )
+
+
+def vintages_table(site: SiteData) -> Table:
+    """Each source's vintage(s) the build read (meta_build) and the ingested ones it left aside
+    (ref_vintages)."""
+    titles = {src.dataset: src.title for src in site.sources}
+    rows = []
+    for dataset, group in site.vintages.groupby("dataset", sort=True):
+        used = [
+            r.vintage + (f" (année {r.period})" if not fmt.is_missing(r.period) else "")
+            for r in group.itertuples()
+            if (dataset, r.vintage) in site.built_vintages
+        ]
+        aside = [
+            r.vintage
+            for r in group.itertuples()
+            if r.is_ingested and (dataset, r.vintage) not in site.built_vintages
+        ]
+        rows.append(
+            [
+                titles.get(dataset, dataset),
+                ", ".join(used) or "aucun",
+                ", ".join(aside) or "—",
+            ]
+        )
+    return _table(
+        "Millésimes lus par la construction de l'entrepôt",
+        ["Jeu de données", "Millésime(s) retenu(s)", "Autres millésimes téléchargés, non lus"],
+        rows,
+        widths=[52, 28, 20],
+    )
+
+
 def methode(town: TownData, site: SiteData) -> dict[str, Any]:
     params = []
     for name, value in site.parameters.items():
@@ -574,9 +1066,37 @@ def methode(town: TownData, site: SiteData) -> dict[str, Any]:
         ]
         for r in quality.itertuples()
     ]
+    ranking = town.ranking
+    window = ranking.iloc[0] if not ranking.empty else None
     minutes = site.parameters.get("catchment_minutes")
+    evaluation, evaluation_all = evaluation_tables(site.evaluation)
+    get = site.parameters.get
     return {
         "sources": site.sources,
+        "vintages": vintages_table(site),
+        "window": (
+            {
+                "first": fmt.year(window["trend_first_year"]),
+                "last": fmt.year(window["trend_last_year"]),
+                "waves": fmt.number(window["waves"]),
+            }
+            if window is not None
+            else None
+        ),
+        "weights": {
+            name: fmt.number(get(f"weight_{name}"), 2)
+            for name in ("specialisation", "difficulty", "supply_gap", "market")
+        },
+        "cohort": fmt.number(get("turnkey_learners")),
+        "sectors": fmt.number(get("recommended_sectors")),
+        "cohort_share": fmt.percent(get("max_cohort_share_of_hiring")),
+        "minimum": fmt.number(window["minimum_market_projects"]) if window is not None else "",
+        "readable": fmt.number(get("min_readable_projects")),
+        "saturation": fmt.number(get("market_saturation_ratio")),
+        "cap": fmt.number(get("component_cap_ratio")),
+        "draws": fmt.number(get("rank_draws")),
+        "evaluation": evaluation,
+        "evaluation_all": evaluation_all,
         "parameters": _table(
             "Paramètres du calcul",
             ["Paramètre", "Valeur", "Nom technique"],
@@ -612,11 +1132,11 @@ def town_view(town: TownData, site: SiteData, rings: dict[str, list[Ring]]) -> d
         "departement": p["departement_code"],
         "minutes": fmt.number(site.parameters.get("catchment_minutes")),
         "built_at": site.built_at,
-        "synthese": synthese(town),
+        "synthese": synthese(town, recommended_count(site.parameters)),
         "territoire": territoire(town, rings, bands),
         "besoins": besoins(town),
         "offre": offre(town),
-        "ecarts": ecarts(town),
+        "ecarts": ecarts(town, recommended_count(site.parameters)),
         "comparaison": comparaison(town),
         "methode": methode(town, site),
         "pages": site.pages,

@@ -154,7 +154,8 @@ class TownData:
     code: str
     profile: dict[str, Any]
     ranking: pd.DataFrame
-    hiring: pd.DataFrame
+    waves: pd.DataFrame
+    specialisation: pd.DataFrame
     metiers_volume: pd.DataFrame
     metiers_difficulty: pd.DataFrame
     supply: pd.DataFrame
@@ -177,7 +178,8 @@ def load_town(con: duckdb.DuckDBPyConnection, code: str) -> TownData:
         code=code,
         profile=records(profile)[0],
         ranking=q("town_ranking"),
-        hiring=q("hiring_by_sector"),
+        waves=q("hiring_waves"),
+        specialisation=q("specialisation_market"),
         metiers_volume=q("top_metiers", measure="hiring"),
         metiers_difficulty=q("top_metiers", measure="difficult"),
         supply=q("training_supply"),
@@ -253,6 +255,11 @@ class SiteData:
     quality: pd.DataFrame
     sources: list[SourceVintage]
     towns: pd.DataFrame
+    # ref_vintages: every registered vintage, is_selected saying which ones the build read.
+    vintages: pd.DataFrame
+    # (dataset, vintage) pairs meta_build recorded as read by this build.
+    built_vintages: set[tuple[str, str]]
+    evaluation: pd.DataFrame
     # Candidate town codes whose page exists (index links); filled when pages are written.
     pages: set[str] = field(default_factory=set)
 
@@ -262,10 +269,20 @@ def load_site(con: duckdb.DuckDBPyConnection, raw_dir: Path, parsed_dir: Path) -
     if not meta:
         raise RuntimeError("meta_build is empty: the warehouse was not built by `gpect build`")
     used = list(query(con, "used_datasets")["dataset"]) + [POLYGON_DATASET]
+    parameters = json.loads(meta[0]["parameters"])
+    built_vintages = json.loads(meta[0]["vintages"] or "[]")
     return SiteData(
         built_at=str(meta[0]["built_at"])[:16],
-        parameters=json.loads(meta[0]["parameters"]),
+        parameters=parameters,
         quality=query(con, "quality"),
         sources=provenance(used, raw_dir, parsed_dir),
-        towns=query(con, "towns_index"),
+        towns=query(con, "towns_index", top=recommended_count(parameters)),
+        vintages=query(con, "vintages"),
+        built_vintages={(v["dataset"], v["vintage"]) for v in built_vintages},
+        evaluation=query(con, "evaluation"),
     )
+
+
+def recommended_count(parameters: dict[str, float]) -> int:
+    """How many sectors the Synthèse and the index recommend: the build's own setting."""
+    return int(parameters.get("recommended_sectors", 3))

@@ -17,7 +17,11 @@ select p.town_code, p.town_label, p.departement_code, p.catchment_communes,
        p.catchment_population, p.catchment_working_age_population, p.catchment_unemployment_rate,
        p.catchment_hiring_projects, p.catchment_estimated_share,
        p.catchment_higher_education_students, p.nearest_higher_education_minutes,
-       string_agg(r.sector_label, ' ; ' order by r.rank) filter (where r.rank <= 3) as top_sectors
+       -- What the operator can open (catalogue, market for a cohort), not the raw rank.
+       string_agg(r.sector_label, ' ; ' order by r.recommendation_rank)
+           filter (where r.recommendation_rank <= 3) as recommended_sectors,
+       string_agg(r.sector_label, ' ; ' order by r.rank)
+           filter (where r.is_partner_need) as partner_sectors
 from mart_town__profile as p
 left join mart_town_sector__ranking as r using (town_code)
 group by all

@@ -3,6 +3,7 @@ and missing values written as such (never as 0)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 NBSP = "\u00a0"
@@ -17,10 +18,11 @@ LEVEL_LABELS = {
 
 
 def is_missing(value) -> bool:
-    """None, NaN and pandas.NA (what DuckDB's NULL becomes in a data frame)."""
+    """None, NaN and pandas.NA (what DuckDB's NULL becomes in a data frame); a list (DuckDB's
+    LIST arrives as a numpy array) is a value, even when empty."""
     if value is None:
         return True
-    if isinstance(value, str | list | tuple):
+    if isinstance(value, str | list | tuple | np.ndarray):
         return False
     return bool(pd.isna(value))
 
@@ -29,7 +31,9 @@ def number(value, digits: int = 0) -> str:
     """1234.5 → '1 234,5' (digits after the comma); missing → 'n.d.'."""
     if is_missing(value):
         return MISSING
-    text = f"{float(value):,.{digits}f}"
+    # -0.001 shown with two digits is 0, not "-0,00".
+    value = float(value) if round(float(value), digits) != 0 else 0.0
+    text = f"{value:,.{digits}f}"
     return text.replace(",", NBSP).replace(".", ",")
 
 

@@ -774,9 +774,12 @@ from mart_town__profile as p
 join mart_town__shortlist_inputs as s using (town_code)
 order by p.town_code
 """
+# The shortlist reads the sectors the diagnostic recommends (deliverable by the operator, with a
+# market that feeds a cohort), in their recommendation order.
 RANKING_QUERY = """
-select town_code, sector_code, sector_label, rank, score
+select town_code, sector_code, sector_label, recommendation_rank as rank, score
 from mart_town_sector__ranking
+where recommendation_rank is not null
 order by town_code, rank
 """
 LYCEES_QUERY = """

@@ -85,6 +85,7 @@ def charts_of(view: dict) -> list[content.Chart]:
         view["territoire"]["map"],
         *view["besoins"]["charts"],
         *view["offre"]["charts"],
+        view["ecarts"]["specialisation"],
         view["ecarts"]["chart"],
     ]
 
@@ -120,8 +121,34 @@ def _programmes(row: dict) -> str:
     return ", ".join(names)
 
 
+def _recommended(row: dict) -> list[str]:
+    """The recommended sectors as numbered lines, tied ones on one line joined by "ou" (as in
+    the Synthèse): ['1. A ou B', '3. C']."""
+    labels, groups = row["recommended_sectors"], row["recommended_tie_groups"]
+    if fmt.is_missing(labels):
+        return []
+    members = [
+        {"sector_label": label, "tie_group": group, "position": n}
+        for n, (label, group) in enumerate(zip(labels, groups, strict=True), start=1)
+    ]
+    return [
+        f"{g[0]['position']}. {content.join_tied([m['sector_label'] for m in g])}"
+        for g in content.tied_groups(members)
+    ]
+
+
 def render_index(site: data.SiteData, shortlist: bool) -> str:
-    towns = [{**r, "programmes": _programmes(r)} for r in data.records(site.towns)]
+    towns = [
+        {
+            **r,
+            "programmes": _programmes(r),
+            "recommended": _recommended(r),
+            "partners": ", ".join(r["partner_sectors"])
+            if not fmt.is_missing(r["partner_sectors"])
+            else "",
+        }
+        for r in data.records(site.towns)
+    ]
     return (
         environment()
         .get_template("index.html.j2")

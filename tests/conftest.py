@@ -109,4 +109,4 @@ def warehouse(ingested):
     from flows.build import build
 
     cfg, _ = ingested
-    return build(cfg, cfg.model)
+    return build(cfg, cfg.build_parameters)

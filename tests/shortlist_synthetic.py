@@ -142,7 +142,9 @@ def small_warehouse(path, inputs: Inputs | None = None) -> None:
         con.register("s", p[["town_code", "has_urban_unit", "urban_unit_population"]])
         con.execute("create table mart_town__shortlist_inputs as select * from s")
         for name, frame in {
-            "mart_town_sector__ranking": inputs.ranking,
+            "mart_town_sector__ranking": inputs.ranking.rename(
+                columns={"rank": "recommendation_rank"}
+            ),
             "mart_town_lycee_sector__shortlist_partners": inputs.lycees,
             "mart_town__catchment_communes": inputs.catchments,
         }.items():

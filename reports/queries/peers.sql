@@ -1,6 +1,7 @@
 -- purpose: the town's peer group — candidate towns of the same commune population band — with a
 --          few comparable indicators (section Comparaison).
--- source: mart_town__profile, mart_territory_sector__indicators (catchment, latest vintage)
+-- source: mart_town__profile, mart_territory_sector__indicators (catchment, the profile's
+--         survey year: the latest BMO wave the build selected)
 -- params: $town_code
 with bands (band_label, low, high) as (
     values ('moins de 15 000 habitants', 0, 15000),
@@ -11,11 +12,12 @@ with bands (band_label, low, high) as (
 ),
 
 difficult as (
-    select territory_code as town_code,
-           sum(difficult_projects) / nullif(sum(hiring_projects), 0) as difficult_share
-    from mart_territory_sector__indicators
-    where territory_type = 'catchment'
-      and survey_year = (select max(survey_year) from mart_territory_sector__indicators)
+    select i.territory_code as town_code,
+           sum(i.difficult_projects) / nullif(sum(i.hiring_projects), 0) as difficult_share
+    from mart_territory_sector__indicators as i
+    join mart_town__profile as p
+        on p.town_code = i.territory_code and p.latest_survey_year = i.survey_year
+    where i.territory_type = 'catchment'
     group by 1
 ),
 

@@ -1,7 +1,10 @@
 -- purpose: the ten métiers of the town's catchment with the most hiring projects ($measure =
 --          'hiring', chart "Métiers les plus recherchés") or the most projects judged difficult
---          ($measure = 'difficult', chart "Métiers les plus difficiles à recruter"), latest BMO vintage.
--- source: mart_territory_metier__indicators (territory_type 'catchment'), ref_sectors
+--          ($measure = 'difficult', chart "Métiers les plus difficiles à recruter"), in the latest
+--          BMO wave the build selected (the profile's survey year: métiers are not harmonised
+--          across the FAP 2009 / FAP 2021 break, so they are not pooled).
+-- source: mart_territory_metier__indicators (territory_type 'catchment'), mart_town__profile,
+--         ref_sectors
 -- params: $town_code, $measure
 select
     m.survey_year,
@@ -17,7 +20,7 @@ select
 from mart_territory_metier__indicators as m
 join ref_sectors as s using (sector_code)
 where m.territory_type = 'catchment' and m.territory_code = $town_code
-  and m.survey_year = (select max(survey_year) from mart_territory_metier__indicators)
+  and m.survey_year = (select latest_survey_year from mart_town__profile where town_code = $town_code)
 order by case when $measure = 'difficult' then m.difficult_projects else m.hiring_projects end desc,
     m.metier_code
 limit 10

@@ -1,6 +1,8 @@
--- purpose: every candidate town with its département, population, programmes and three first
---          sectors (index page).
+-- purpose: every candidate town with its département, population, programmes and the sectors
+--          recommended to the operator (recommendation rank ≤ $top, with their tie groups so
+--          that tied sectors read "A ou B"), and its needs to build with a partner (index page).
 -- source: mart_town__profile, mart_town_sector__ranking
+-- params: $top
 select
     p.town_code,
     p.town_label,
@@ -9,7 +11,11 @@ select
     p.is_acv,
     p.is_pvd,
     p.is_territoire_industrie,
-    string_agg(r.sector_label, ' ; ' order by r.rank) filter (where r.rank <= 3) as top_sectors
+    list(r.sector_label order by r.recommendation_rank)
+        filter (where r.recommendation_rank <= $top) as recommended_sectors,
+    list(r.tie_group order by r.recommendation_rank)
+        filter (where r.recommendation_rank <= $top) as recommended_tie_groups,
+    list(r.sector_label order by r.rank) filter (where r.is_partner_need) as partner_sectors
 from mart_town__profile as p
 left join mart_town_sector__ranking as r using (town_code)
 group by all

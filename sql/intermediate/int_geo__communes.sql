@@ -50,7 +50,6 @@ zone_votes as (
     select 'bassin' as zone, m.current_code as commune_code, b.bassin_code as code, null as label
     from stg_france_travail__bmo_bassin_communes as b
     join int_geo__code_passage as m on m.old_code = b.commune_code
-    where b.zonage_year = (select max(zonage_year) from stg_france_travail__bmo_bassin_communes)
     union all
     select 'ze2020', m.current_code, z.ze2020_code, z.ze2020_label
     from stg_insee__ze2020_communes as z join int_geo__code_passage as m on m.old_code = z.commune_code

@@ -1,5 +1,5 @@
 -- purpose: official Dares/France Travail tension class (1 = low … 5 = very high) by bassin and
---          training sector, latest year: the ROME × bassin classes averaged over the ROME codes of
+--          training sector, of the year chosen in ref_vintages: the ROME × bassin classes averaged over the ROME codes of
 --          the sector, weighted by their job offers, rounded to a class.
 -- grain: one row per bassin × sector
 -- upstream: stg_dares__tension_rome_bassin, int_crosswalk__rome_sector
@@ -13,5 +13,4 @@ select
     sum(t.job_offers_avg) as job_offers_avg
 from stg_dares__tension_rome_bassin as t
 join int_crosswalk__rome_sector as x using (rome_code)
-where t.tension_year = (select max(tension_year) from stg_dares__tension_rome_bassin)
 group by all

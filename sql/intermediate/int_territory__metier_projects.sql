@@ -1,5 +1,5 @@
 -- purpose: hiring, difficult and seasonal projects per territory and métier: each BMO cell times
---          the share of it the territory holds; the estimated part is carried alongside.
+--          the share of it the territory holds; the estimated part and its censoring variance are carried alongside.
 -- grain: one row per territory × survey year × métier
 -- upstream: int_bmo__cells, int_territory__cell_shares
 
@@ -15,6 +15,9 @@ select
     sum(c.difficult_projects * s.share) as difficult_projects,
     sum(c.seasonal_projects * s.share) as seasonal_projects,
     sum(case when c.hiring_is_estimated then c.hiring_projects * s.share else 0 end) as hiring_estimated,
+    -- A secret cell lies uniformly in (0, B) and is estimated at B / 2: its variance (share × B)² / 12.
+    sum(case when c.hiring_is_estimated then power(2 * c.hiring_projects * s.share, 2) / 12 else 0 end)
+        as hiring_censored_variance,
     sum(case when c.difficult_is_estimated then c.difficult_projects * s.share else 0 end) as difficult_estimated
 from int_bmo__cells as c
 join int_territory__cell_shares as s using (bassin_code, departement_code)

@@ -12,6 +12,7 @@ select
     sum(p.difficult_projects) as difficult_projects,
     sum(p.seasonal_projects) as seasonal_projects,
     sum(p.hiring_estimated) as hiring_estimated,
+    sum(p.hiring_censored_variance) as hiring_censored_variance,
     any_value(t.working_age_population) as working_age_population
 from int_territory__metier_projects as p
 join int_territory__population as t using (territory_type, territory_code)

@@ -86,7 +86,6 @@ town_jobseekers as (
     select m.current_code as commune_code, sum(j.jobseekers_abc_count * m.share) / 12.0 as jobseekers_abc
     from stg_france_travail__jobseekers_commune as j
     join int_geo__code_passage as m on m.old_code = j.commune_code
-    where j.period_year = (select max(period_year) from stg_france_travail__jobseekers_commune)
     group by 1
 ),
 

@@ -1,10 +1,11 @@
 -- purpose: Dares/France Travail tension indicators by ROME × bassin BMO (classes 1–5).
--- grain: one row per year × ROME code × bassin (the partial 2019 extract excluded: it only lists
---        tensioned cells and would bias any average)
--- upstream: src_tension_rome_bassin
+-- grain: one row per ROME code × bassin, of the year chosen in ref_vintages (never the partial
+--        2019 extract: it only lists tensioned cells and would bias any average)
+-- upstream: src_tension_rome_bassin, ref_vintages
 
 with source as (
-    select * from src_tension_rome_bassin where vintage <> '2019'
+    select * from src_tension_rome_bassin
+    where vintage in (select vintage from ref_vintages where dataset = 'tension_rome_bassin' and is_selected)
 )
 
 select

@@ -1,7 +1,7 @@
 -- purpose: Affelnet capacities of the vocational lycée offer (2nde pro and CAP first year) of the
---          latest rentrée. A capacity of 999 is Affelnet's "no set limit", not 999 places: NULL.
+--          rentrée chosen in ref_vintages. A capacity of 999 is Affelnet's "no set limit", not 999 places: NULL.
 -- grain: one row per UAI × MEF_STAT_11
--- upstream: src_affelnet_capacities
+-- upstream: src_affelnet_capacities, ref_vintages
 
 select
     cast(vintage as integer) as rentree_year,
@@ -10,4 +10,4 @@ select
     case when capacity_count = 999 then null else capacity_count end as places,
     capacity_count = 999 as is_capacity_unlimited
 from src_affelnet_capacities
-where vintage = (select max(vintage) from src_affelnet_capacities)
+where vintage in (select vintage from ref_vintages where dataset = 'affelnet_capacities' and is_selected)

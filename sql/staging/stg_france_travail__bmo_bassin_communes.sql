@@ -1,9 +1,11 @@
--- purpose: commune → bassin BMO correspondence, per zonage vintage, codes as published.
--- grain: one row per zonage vintage × commune code (historic codes included)
--- upstream: src_bmo_bassin_communes
+-- purpose: commune → bassin BMO correspondence of the zonage chosen in ref_vintages, codes as
+--          published.
+-- grain: one row per commune code (historic codes included)
+-- upstream: src_bmo_bassin_communes, ref_vintages
 
 with source as (
     select * from src_bmo_bassin_communes
+    where vintage in (select vintage from ref_vintages where dataset = 'bmo_bassin_communes' and is_selected)
 )
 
 select

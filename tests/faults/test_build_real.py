@@ -68,9 +68,10 @@ SETTINGS = {
     "every sector weight at 0": (
         ["build", "--force"],
         {
-            "GPECT_WEIGHT_DEMAND_PRESSURE": "0",
-            "GPECT_WEIGHT_VOLUME_INTENSITY": "0",
+            "GPECT_WEIGHT_SPECIALISATION": "0",
+            "GPECT_WEIGHT_DIFFICULTY": "0",
             "GPECT_WEIGHT_SUPPLY_GAP": "0",
+            "GPECT_WEIGHT_MARKET": "0",
         },
         "the sector score weights",
     ),
@@ -107,7 +108,7 @@ def test_current_codes_yield_exactly_those_towns(published, tmp_path):
     codes split into others: the user list adds no other town."""
     cfg = published.with_overrides(data_dir=tmp_path)
     (tmp_path / "parsed").symlink_to(published.parsed_dir.resolve(), target_is_directory=True)
-    result = build_mod.build(cfg, cfg.model, ["85084", "51136", "22179"])
+    result = build_mod.build(cfg, cfg.build_parameters, ["85084", "51136", "22179"])
     con = duckdb.connect(str(result.path), read_only=True)
     try:
         towns = [

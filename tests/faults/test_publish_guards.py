@@ -48,10 +48,15 @@ def project(tmp_path: Path, communes: str = COMMUNES, unranked: str = "''") -> P
 
 
 @pytest.fixture
-def published(tmp_path):
-    """Settings, and a first good warehouse published from the tiny project."""
+def published(tmp_path, monkeypatch):
+    """Settings, and a first good warehouse published from the tiny project (without the
+    diagnostic's Python models, which read the real tables)."""
+    monkeypatch.setattr(build_mod.diagnostic, "MODELS", [])
     cfg = load().with_overrides(data_dir=tmp_path / "data")
     (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "vintages.csv").write_text(
+        "dataset,vintage,preference,period,note\nnone,none,1,,not ingested\n", encoding="utf-8"
+    )
     build_mod.build(cfg, PARAMS, sql_dir=project(tmp_path), reference_dir=tmp_path / "reference")
     return cfg, tmp_path
 

@@ -22,11 +22,15 @@ BAD = {
     ),
     "every sector weight at 0": (
         {
-            "GPECT_WEIGHT_DEMAND_PRESSURE": "0",
-            "GPECT_WEIGHT_VOLUME_INTENSITY": "-0",
+            "GPECT_WEIGHT_SPECIALISATION": "0",
+            "GPECT_WEIGHT_DIFFICULTY": "-0",
             "GPECT_WEIGHT_SUPPLY_GAP": " 0 ",
+            "GPECT_WEIGHT_MARKET": "0.0",
         },
-        ["the sector score weights (GPECT_WEIGHT_DEMAND_PRESSURE, GPECT_WEIGHT_VOLUME_INTENSITY"],
+        [
+            "the sector score weights (GPECT_WEIGHT_SPECIALISATION, GPECT_WEIGHT_DIFFICULTY, "
+            "GPECT_WEIGHT_SUPPLY_GAP, GPECT_WEIGHT_MARKET) are all 0"
+        ],
     ),
     "a negative weight": (
         {"GPECT_WEIGHT_SUPPLY_GAP": "-0.3"},

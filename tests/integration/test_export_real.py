@@ -39,7 +39,29 @@ def test_export_writes_every_mart_and_a_geopackage(ingested, warehouse, tmp_path
     catchments = gpd.read_file(written["gpect_towns.gpkg"], layer="catchments")
     assert len(points) == towns and len(catchments) == towns
     assert not catchments.geometry.is_empty.any() and catchments.geometry.is_valid.all()
-    assert catchments["top_sectors"].notna().all()
+    # The GeoPackage's sectors are the recommended ones, in recommendation order, never a sector
+    # outside the operator's catalogue (those are the partner needs).
+    con = duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        expected = con.execute(
+            "select town_code, string_agg(sector_label, ' ; ' order by recommendation_rank) "
+            "from mart_town_sector__ranking where recommendation_rank <= 3 group by 1"
+        ).df()
+        outside = set(
+            con.execute(
+                "select sector_label from mart_town_sector__ranking "
+                "where town_code = '58194' and not is_in_operator_catalogue"
+            ).df()["sector_label"]
+        )
+    finally:
+        con.close()
+    shown = catchments.set_index("town_code")["recommended_sectors"]
+    assert len(expected) >= 240
+    for town, sectors in expected.itertuples(index=False):
+        assert shown[town] == sectors
+    nevers = shown["58194"].split(" ; ")
+    assert len(nevers) == 3 and not outside & set(nevers)
+    assert catchments["partner_sectors"].notna().any()
     # each catchment polygon contains its own town
     joined = points[["town_code", "geometry"]].merge(
         catchments[["town_code", "geometry"]], on="town_code", suffixes=("_town", "_area")

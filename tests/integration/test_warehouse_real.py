@@ -130,7 +130,7 @@ def test_a_failing_check_keeps_the_previous_warehouse(ingested, warehouse, tmp_p
     )
     before = digest(warehouse.path)
     with pytest.raises(build_mod.BuildError, match="always_fails"):
-        build_mod.build(cfg, cfg.model, sql_dir=sql_dir)
+        build_mod.build(cfg, cfg.build_parameters, sql_dir=sql_dir)
     assert digest(warehouse.path) == before
     assert query(warehouse.path, "select count(*) from mart_town_sector__ranking")[0][0] > 0
     assert not list(warehouse.path.parent.glob(".*building*"))
@@ -140,7 +140,7 @@ def test_user_candidates_replace_the_default_list(ingested, tmp_path):
     cfg, _ = ingested
     target = tmp_path / "user.duckdb"
     # Nevers, Saint-Dizier, and a pre-2019 code of Annecy (merged into 74010 in 2017)
-    result = build_mod.build(cfg, cfg.model, ["58194", "52448", "74010"], target=target)
+    result = build_mod.build(cfg, cfg.build_parameters, ["58194", "52448", "74010"], target=target)
     towns = query(
         result.path, "select town_code, candidate_origin from mart_town__profile order by 1"
     )
@@ -154,9 +154,49 @@ def test_user_candidates_replace_the_default_list(ingested, tmp_path):
 
 def test_the_same_inputs_give_the_same_ranking(ingested, warehouse, tmp_path):
     cfg, _ = ingested
-    again = build_mod.build(cfg, cfg.model, target=tmp_path / "again.duckdb")
+    again = build_mod.build(cfg, cfg.build_parameters, target=tmp_path / "again.duckdb")
     sql = (
         "select town_code, sector_code, rank, round(score, 9), reasons, suggested_level "
         "from mart_town_sector__ranking order by town_code, sector_code"
     )
     assert query(again.path, sql) == query(warehouse.path, sql)
+
+
+def test_three_bmo_waves_pool_and_rank_every_town(warehouse):
+    waves = query(warehouse.path, "select survey_year, metier_nomenclature from int_bmo__waves order by 1")
+    assert waves == [(2023, "FAP2009"), (2024, "FAP2021"), (2025, "FAP2021")]
+    towns, pooled, recommended, intervals = query(
+        warehouse.path,
+        """select count(distinct town_code),
+                  count(distinct town_code) filter (where waves = 3),
+                  count(distinct town_code) filter (where recommendation_rank = 1),
+                  count(*) filter (where recommendation_rank is not null
+                                   and recommendation_rank_low <= recommendation_rank
+                                   and recommendation_rank <= recommendation_rank_high)
+                      = count(recommendation_rank)
+           from mart_town_sector__ranking""",
+    )[0]
+    candidates = query(warehouse.path, "select count(*) from int_towns__candidates")[0][0]
+    assert towns == pooled == candidates
+    # a town without one deliverable sector with a market would be worth a look, not a crash
+    assert recommended >= 0.95 * towns
+    assert intervals
+    # no recommended sector lies outside the operator catalogue or below the market size
+    assert query(
+        warehouse.path,
+        """select count(*) from mart_town_sector__ranking
+           where recommendation_rank is not null
+             and (not is_in_operator_catalogue or annual_hiring_projects < minimum_market_projects)""",
+    )[0][0] == 0
+    vintages = query(warehouse.path, "select vintages from meta_build")[0][0]
+    assert '"vintage": "2025"' in vintages
+
+
+def test_backtest_figures_are_in_the_warehouse(warehouse):
+    families = dict(query(
+        warehouse.path,
+        "select family, count(*) from mart_diagnostic__evaluation group by 1",
+    ))
+    assert set(families) == {"split_half", "refresh_stability", "forecast_skill", "convergent_validity"}
+    values = query(warehouse.path, "select value from mart_diagnostic__evaluation")
+    assert all(-1 <= v[0] <= 1 for v in values)

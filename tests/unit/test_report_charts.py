@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -44,22 +45,41 @@ def test_oe_ligature_matches_oe():
     assert normalise_name("Œuilly") == normalise_name("Oeuilly")
 
 
-def hiring() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "survey_year": [2023, 2023, 2024, 2024],
-            "sector_label": ["Santé", "<b>Logistique</b>", "Santé", "<b>Logistique</b>"],
-            "hiring_projects": [90.0, 10.0, 20.0, 80.0],
-        }
-    )
+def waves(years) -> pd.DataFrame:
+    rows = []
+    for i, year in enumerate(years):
+        for code, label, hiring, broken in (
+            ("SANTE", "Santé", 90.0 - 10 * i, False),
+            ("LOGI", "<b>Logistique</b>", 10.0 + 35 * i, True),
+        ):
+            rows.append(
+                {
+                    "survey_year": year,
+                    "sector_code": code,
+                    "sector_label": label,
+                    "hiring_projects": hiring,
+                    "is_trend_break_affected": broken,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
-def test_hiring_chart_has_one_bar_per_vintage_sorted_by_the_latest():
-    fig = charts.hiring_by_sector(hiring())
-    assert [t.name for t in fig.data] == ["BMO 2023", "BMO 2024"]
-    # Horizontal bars are drawn bottom-up: the largest sector of 2024 comes last (top).
-    assert list(fig.data[1].y) == ["Santé", "&lt;b&gt;Logistique&lt;/b&gt;"]
-    assert list(fig.data[1].x) == [20.0, 80.0] and list(fig.data[0].x) == [90.0, 10.0]
+@pytest.mark.parametrize("years", [[2024], [2023, 2024, 2025], [2019, 2020, 2021, 2022, 2023]])
+def test_evolution_chart_has_one_trace_per_wave_whatever_their_number(years):
+    fig = charts.hiring_waves(waves(years), "†")
+    markers = [t for t in fig.data if t.mode == "markers"]
+    assert [t.name for t in markers] == [f"BMO {y}" for y in years]
+    assert len({t.marker.color for t in markers}) == len(years)
+    # Sorted by the latest wave, largest at the top (plotly draws categories bottom-up); the
+    # break-affected sector is marked, and its label escaped.
+    logistique, sante = 10.0 + 35 * (len(years) - 1), 90.0 - 10 * (len(years) - 1)
+    expected = ["&lt;b&gt;Logistique&lt;/b&gt; †", "Santé"]
+    assert list(markers[-1].y) == (expected if logistique < sante else expected[::-1])
+
+
+def test_wave_colours_go_from_light_to_dark():
+    assert charts.wave_colours(3) == ["rgb(170, 190, 210)", "rgb(95, 125, 160)", "rgb(20, 60, 110)"]
+    assert charts.wave_colours(1) == ["rgb(20, 60, 110)"]
 
 
 def test_catchment_map_draws_bands_town_and_sites_on_plain_axes():
@@ -100,34 +120,150 @@ def test_catchment_map_draws_bands_town_and_sites_on_plain_axes():
     assert not any(t.type in ("scattergeo", "choropleth", "choroplethmap") for t in fig.data)
 
 
-def test_gap_chart_stacks_the_three_weighted_components_rank_one_on_top():
+def test_gap_chart_stacks_the_four_weighted_components_rank_one_on_top():
     ranking = pd.DataFrame(
         {
             "rank": [1, 2],
             "sector_label": ["A", "B"],
             "score": [1.0, -0.2],
-            "contribution_demand_pressure": [0.5, -0.1],
-            "contribution_volume_intensity": [0.3, 0.0],
+            "contribution_specialisation": [0.5, -0.1],
+            "contribution_difficulty": [0.1, 0.0],
             "contribution_supply_gap": [0.2, -0.1],
+            "contribution_market": [0.2, 0.0],
         }
     )
     fig = charts.sector_gaps(ranking)
     assert fig.layout.barmode == "relative"
-    assert [t.name for t in fig.data[:3]] == list(charts.COMPONENT_LABELS.values())
-    assert list(fig.data[3].y) == ["2. B", "1. A"]
-    assert list(fig.data[3].x) == [-0.2, 1.0]
+    assert [t.name for t in fig.data[:4]] == list(charts.COMPONENT_LABELS.values())
+    assert list(fig.data[4].y) == ["2. B", "1. A"]
+    assert list(fig.data[4].x) == [-0.2, 1.0]
+
+
+def row(**changes) -> dict:
+    base = {
+        "location_quotient_shrunk": 1.8,
+        "location_quotient_low": 1.2,
+        "location_quotient_high": 2.6,
+        "difficulty_rate_shrunk": 0.62,
+        "national_difficulty_rate": 0.48,
+        "accessible_places_per_1000": 0.1,
+        "national_median_places_per_1000": 0.45,
+        "annual_hiring_projects": 420.0,
+        "minimum_market_projects": 106.67,
+        "tension_class": 4.0,
+        "reason_codes": None,
+        "exclusion_code": None,
+    }
+    return base | changes
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        (
+            "specialisation",
+            "spécialisation : 1,80 fois la part nationale des projets de recrutement "
+            "(intervalle 1,20–2,60)",
+        ),
+        ("difficulty", "difficulté : 62\u00a0% des projets jugés difficiles (France 48\u00a0%)"),
+        (
+            "supply_gap",
+            "offre accessible : 0,10 place pour 1\u00a0000 habitants de 15–64 ans "
+            "(médiane nationale 0,45)",
+        ),
+        ("market", "marché : 420 projets par an, au-delà du minimum de 107 pour une cohorte"),
+        ("tension", "tension officielle 4/5"),
+    ],
+)
+def test_each_reason_code_is_worded_with_its_figures(code, expected):
+    assert content.reason_sentence(code, row()) == expected
+
+
+def test_reasons_follow_the_mart_order_and_unknown_codes_fail():
+    codes = np.array(["market", "tension"])  # DuckDB's LIST arrives as a numpy array
+    assert content.reasons(row(reason_codes=codes)) == [
+        "marché : 420 projets par an, au-delà du minimum de 107 pour une cohorte",
+        "tension officielle 4/5",
+    ]
+    assert content.reasons(row(reason_codes=np.array([], dtype=object))) == []
+    assert content.reasons(row(reason_codes=None)) == []
+    with pytest.raises(ValueError, match="unknown reason code 'volume'"):
+        content.reason_sentence("volume", row())
+    # "place" is singular below 2, as in French.
+    assert "2,50 places pour" in content.reason_sentence(
+        "supply_gap", row(accessible_places_per_1000=2.5)
+    )
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        (None, ""),
+        ("outside_catalogue", "hors catalogue de l'opérateur"),
+        (
+            "market_too_small",
+            "marché trop petit pour une cohorte : 50 projets par an, minimum 107",
+        ),
+        ("unreadable", "trop peu de projets pour être lu (50 par an)"),
+    ],
+)
+def test_exclusions_are_worded(code, expected):
+    assert content.exclusion_sentence(row(exclusion_code=code, annual_hiring_projects=50.0)) == (
+        expected
+    )
+
+
+def test_tied_sectors_read_with_ou_and_groups_follow_the_tie_groups():
+    assert content.join_tied(["A"]) == "A"
+    assert content.join_tied(["A", "B"]) == "A ou B"
+    assert content.join_tied(["A, a", "B", "C"]) == "A, a ou B ou C"
+    rows = [{"tie_group": g, "n": i} for i, g in enumerate([1.0, 1.0, 2.0, 3.0, 3.0])]
+    groups = content.tied_groups(rows)
+    assert [[r["n"] for r in g] for g in groups] == [[0, 1], [2], [3, 4]]
+    # Sectors without a tie group (no interval) are never merged.
+    assert len(content.tied_groups([{"tie_group": None}, {"tie_group": None}])) == 2
+
+
+@pytest.mark.parametrize(
+    "low, high, expected",
+    [(1.0, 3.0, "1–3"), (5.0, 6.05, "5–6"), (2.0, 2.0, "2"), (None, 3, "n.d.")],
+)
+def test_rank_intervals_are_whole_ranks(low, high, expected):
+    assert content.rank_interval(low, high) == expected
+
+
+def test_negative_zero_is_zero():
+    assert fmt.number(-0.0003, 2) == "0,00" and fmt.number(-0.4) == "0"
+    assert fmt.number(-0.006, 2) == "-0,01"
+
+
+def test_point_labels_are_short_names():
+    assert charts.point_label("Bâtiment et travaux publics") == "Bâtiment"
+    assert charts.point_label("Communication, culture, sport et animation") == "Communication"
+    assert charts.point_label("Santé") == "Santé"
+    assert charts.point_label("x" * 30) == "x" * 23 + "…"
+
+
+def test_labels_of_two_close_points_go_to_different_sides():
+    # The lower point's label goes below it, off the upper marker; the upper one's above.
+    close = [(0.5, 0.5, 10.0, "Alpha"), (0.5, 0.53, 10.0, "Beta")]
+    assert charts.place_labels(close) == ["bottom center", "top center"]
+    assert charts.place_labels([(0.5, 0.5, 10.0, "Seul")]) == ["top center"]
+    # A point at the right edge does not put its label outside the plot.
+    (edge,) = charts.place_labels([(0.99, 0.5, 10.0, "Longue étiquette")])
+    assert "right" not in edge
 
 
 def test_catalogue_notes_never_hide_a_need_outside_the_catalogue():
-    row = {
+    outside = {
         "suggested_level": 5,
         "is_in_operator_catalogue": False,
         "operator_can_deliver_level": False,
         "operator_levels": None,
-        "score": 0.8,
+        "is_partner_need": True,
     }
-    assert content.catalogue_note(row).startswith("Hors catalogue")
-    assert content.catalogue_flag(row) == "hors catalogue : besoin signalé"
-    row |= {"is_in_operator_catalogue": True, "operator_levels": "6"}
-    assert content.catalogue_flag(row) == "oui, niveaux 6 seulement"
-    assert "pas au niveau 5" in content.catalogue_note(row)
+    assert content.catalogue_note(outside).startswith("Hors catalogue")
+    assert content.catalogue_flag(outside) == "non"
+    partial = outside | {"is_in_operator_catalogue": True, "operator_levels": "6"}
+    assert content.catalogue_flag(partial) == "oui, niveaux 6 seulement"
+    assert "pas au niveau 5" in content.catalogue_note(partial)

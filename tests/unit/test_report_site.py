@@ -3,11 +3,13 @@ with markup are escaped, the TOWN argument is resolved safely, missing data is s
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -22,16 +24,41 @@ EVIL_TOWN = "<script>alert(1)</script>"
 EVIL_COMMUNE = '<img src=x onerror="alert(2)">'
 EVIL_METIER = "</script><script>alert(3)</script>"
 SHA = "ab" * 32
+VINTAGES = ["2023", "2024", "2025"]
 
 
 def square(x: float, y: float) -> bytes:
     return shapely.to_wkb(shapely.box(x, y, x + 0.05, y + 0.05))
 
 
-def ranking_rows(town_code: str, town_label: str) -> list[dict]:
+EVIL_SECTOR = '<i>Logistique</i> & "transport"'
+MINIMUM_MARKET = 106.67
+# code, label, in catalogue, annual projects, reason codes, exclusion, partner need,
+# recommendation rank (None: not recommendable).
+SECTORS = [
+    (
+        "SANTE",
+        "Santé",
+        False,
+        300.0,
+        ["market", "specialisation", "tension"],
+        "outside_catalogue",
+        True,
+        None,
+    ),
+    ("LOGI", EVIL_SECTOR, True, 250.0, ["specialisation", "supply_gap"], None, False, 1),
+    ("BTP", "Bâtiment", True, 180.0, ["difficulty", "market"], None, False, 2),
+    ("SECU", "Sécurité", True, 50.0, ["difficulty"], "market_too_small", False, None),
+    ("BOIS", "Bois", True, 4.0, [], "unreadable", False, None),
+]
+
+
+def ranking_rows(town_code: str, town_label: str, tied: bool) -> list[dict]:
+    """Five sectors; with `tied`, the two recommended ones share a tie group."""
     rows = []
-    sectors = [("SANTE", "Santé", False), ("LOGI", "Logistique", True), ("BTP", "Bâtiment", True)]
-    for rank, (code, label, in_catalogue) in enumerate(sectors, start=1):
+    for rank, (code, label, catalogue, annual, reasons, exclusion, partner, rec) in enumerate(
+        SECTORS, start=1
+    ):
         rows.append(
             {
                 "town_code": town_code,
@@ -39,28 +66,57 @@ def ranking_rows(town_code: str, town_label: str) -> list[dict]:
                 "sector_code": code,
                 "sector_label": label,
                 "rank": rank,
-                "score": 1.5 - rank,
-                "demand_pressure": 1.0,
-                "volume_intensity": 0.5,
-                "supply_gap": 0.2,
-                "contribution_demand_pressure": 0.4,
-                "contribution_volume_intensity": 0.15,
-                "contribution_supply_gap": 0.06,
-                "hiring_projects": 100.0 / rank,
-                "difficult_projects": 50.0 / rank,
-                "difficulty_rate_shrunk": 0.5,
-                "hiring_per_1000": 3.2,
-                "accessible_places_per_1000": 0.4,
-                "tension_class": 5.0 if rank == 1 else None,
-                "estimated_share": 0.02,
+                "rank_low": float(rank),
+                "rank_high": rank + 1.4,
+                "recommendation_rank": rec,
+                "recommendation_rank_low": None if rec is None else 1.0,
+                "recommendation_rank_high": None if rec is None else 2.05,
+                "probability_first": None if rec is None else 0.6 / rec,
+                "probability_recommended": None if rec is None else 0.97 / rec,
+                "tie_group": None if rec is None else (1.0 if tied else float(rec)),
+                "score": 0.5 - 0.2 * rank,
+                "specialisation": 0.59,
+                "difficulty": 0.25,
+                "supply_gap": -0.001,
+                "market": 0.9,
+                "contribution_specialisation": 0.236,
+                "contribution_difficulty": 0.025,
+                "contribution_supply_gap": -0.0003,
+                "contribution_market": 0.18,
+                "reason_codes": reasons,
+                "exclusion_code": exclusion,
+                "is_eligible": exclusion is None,
+                "is_partner_need": partner,
+                "is_readable": exclusion != "unreadable",
+                "is_market_sufficient": exclusion not in ("unreadable", "market_too_small"),
+                "waves": 3,
+                "hiring_projects": 3 * annual,
+                "annual_hiring_projects": annual,
+                "minimum_market_projects": MINIMUM_MARKET,
+                "location_quotient": 1.9,
+                "location_quotient_shrunk": 1.8,
+                "location_quotient_low": 1.2,
+                "location_quotient_high": 2.6,
+                "region_location_quotient": 1.3,
+                "difficulty_rate_shrunk": 0.62,
+                "national_difficulty_rate": 0.48,
+                "accessible_places_per_1000": 0.1,
+                "national_median_places_per_1000": 0.45,
                 "is_supply_data_thin": code == "SANTE",
-                "reasons": f"{EVIL_METIER} 5,9 recrutements difficiles ; tension officielle 5/5",
+                "tension_class": 4.0 if rank == 1 else None,
+                "trend_first_year": 2023,
+                "trend_last_year": 2025,
+                "hiring_first_wave": annual,
+                "hiring_last_wave": annual * 1.2,
+                "hiring_change": 0.2 if exclusion != "unreadable" else None,
+                "is_trend_break_affected": code == "BTP",
+                "estimated_share": 0.02,
                 "suggested_level": 5,
-                "operator_levels": [5, 6] if in_catalogue else None,
-                "is_in_operator_catalogue": in_catalogue,
-                "operator_can_deliver_level": in_catalogue,
-                "operator_distance_learning": in_catalogue,
-                "operator_work_study": in_catalogue,
+                "operator_levels": [5, 6] if catalogue else None,
+                "is_in_operator_catalogue": catalogue,
+                "operator_can_deliver_level": catalogue,
+                "operator_distance_learning": catalogue,
+                "operator_work_study": catalogue,
             }
         )
     return rows
@@ -94,7 +150,7 @@ def profile_row(code: str, label: str, income: float | None) -> dict:
         "catchment_unemployment_rate": 0.1,
         "catchment_hiring_projects": 150.0,
         "catchment_estimated_share": 0.015,
-        "latest_survey_year": 2024,
+        "latest_survey_year": 2025,
         "catchment_vocational_lycee_places": 48.0,
         "catchment_bts_places": 30.0,
         "catchment_higher_education_students": 200.0,
@@ -107,6 +163,8 @@ def profile_row(code: str, label: str, income: float | None) -> dict:
 
 def tables() -> dict[str, pd.DataFrame]:
     towns = [("99001", EVIL_TOWN, None), ("02168", "Château-Thierry", 21_000.0)]
+    # The first town's two recommended sectors are statistically tied, the second's are not.
+    tied = {"99001": True, "02168": False}
     communes = pd.DataFrame(
         {
             "commune_code": ["99001", "99002", "02168", "02169", "19019", "87011"],
@@ -135,8 +193,8 @@ def tables() -> dict[str, pd.DataFrame]:
     )
     indicators, metiers = [], []
     for code, _, _ in towns:
-        for year in (2023, 2024):
-            for sector, hiring in (("SANTE", 60.0), ("LOGI", 40.0)):
+        for year in (2023, 2024, 2025):
+            for sector, hiring in (("SANTE", 60.0), ("LOGI", 40.0), ("BTP", 30.0)):
                 indicators.append(
                     {
                         "territory_type": "catchment",
@@ -156,7 +214,7 @@ def tables() -> dict[str, pd.DataFrame]:
             {
                 "territory_type": "catchment",
                 "territory_code": code,
-                "survey_year": 2024,
+                "survey_year": 2025,
                 "metier_nomenclature": "FAP2021",
                 "metier_code": "V0X60",
                 "metier_label": EVIL_METIER,
@@ -185,7 +243,7 @@ def tables() -> dict[str, pd.DataFrame]:
     return {
         "mart_town__profile": pd.DataFrame([profile_row(c, n, i) for c, n, i in towns]),
         "mart_town_sector__ranking": pd.DataFrame(
-            [r for c, n, _ in towns for r in ranking_rows(c, n)]
+            [r for c, n, _ in towns for r in ranking_rows(c, n, tied[c])]
         ),
         "mart_territory_sector__indicators": pd.DataFrame(indicators),
         "mart_territory_metier__indicators": pd.DataFrame(metiers),
@@ -193,8 +251,15 @@ def tables() -> dict[str, pd.DataFrame]:
         "mart_town__catchment_communes": catchment,
         "ref_sectors": pd.DataFrame(
             {
-                "sector_code": ["SANTE", "LOGI", "BTP", "NC"],
-                "sector_label": ["Santé", "Logistique", "Bâtiment", "Non classé"],
+                "sector_code": ["SANTE", "LOGI", "BTP", "SECU", "BOIS", "NC"],
+                "sector_label": [
+                    "Santé",
+                    EVIL_SECTOR,
+                    "Bâtiment",
+                    "Sécurité",
+                    "Bois",
+                    "Non classé",
+                ],
             }
         ),
         "ref_standardisation": pd.DataFrame(
@@ -226,7 +291,36 @@ def tables() -> dict[str, pd.DataFrame]:
             {"measure": ["BMO 2024: share estimated"], "value": [0.01], "unit": ["share"]}
         ),
         "meta_build": pd.DataFrame(
-            {"built_at": ["2026-01-02 03:04:05+00:00"], "parameters": [json.dumps(MODEL_DEFAULTS)]}
+            {
+                "built_at": ["2026-01-02 03:04:05+00:00"],
+                "parameters": [json.dumps({**MODEL_DEFAULTS, "turnkey_learners": 80.0})],
+                "vintages": [json.dumps([{"dataset": "bmo", "vintage": v} for v in VINTAGES])],
+            }
+        ),
+        "ref_vintages": pd.DataFrame(
+            {
+                "dataset": ["bmo"] * 4,
+                "vintage": ["2022", *VINTAGES],
+                "preference": [2, 1, 1, 1],
+                "period": [None] * 4,
+                "note": [""] * 4,
+                "is_ingested": [True] * 4,
+                "is_selected": [False, True, True, True],
+            }
+        ),
+        "mart_diagnostic__evaluation": pd.DataFrame(
+            {
+                "family": ["refresh_stability", "refresh_stability", "convergent_validity"],
+                "metric": ["top3_overlap", "top3_overlap", "spearman"],
+                "comparison": [
+                    "up to 2023 vs up to 2024",
+                    "up to 2024 vs up to 2025",
+                    "difficulty 2023-2025 vs Dares tension class",
+                ],
+                "value": [0.61, 0.874, 0.469],
+                "target": [0.8, 0.8, 0.5],
+                "count": [246, 246, 5694],
+            }
         ),
     }
 
@@ -279,34 +373,57 @@ def write(con, data_dir: Path, codes: list[str]) -> list[Path]:
     return site.write_site(con, codes, site_data, polygons, site.Layout(data_dir / "out"))
 
 
+def values(array) -> list:
+    """A plotly JSON array: plain, or typed (base64 of a numpy array, plotly ≥ 6)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+def figures_of(html: str) -> dict:
+    figures = re.search(r'<script type="application/json" id="figures">(.*?)</script>', html, re.S)
+    payload = figures.group(1)
+    assert "<" not in payload and ">" not in payload
+    return json.loads(payload)
+
+
+def section(html: str, name: str) -> str:
+    return re.search(rf'<section id="{name}">(.*?)</section>', html, re.S).group(1)
+
+
 def test_markup_in_the_data_is_escaped_in_pages_and_figures(con, data_dir):
     (page,) = write(con, data_dir, ["99001"])
     html = page.read_text(encoding="utf-8")
     assert page.name == "99001.html"
-    for evil in (EVIL_TOWN, EVIL_COMMUNE, EVIL_METIER, "<b>PRO</b>"):
+    for evil in (EVIL_TOWN, EVIL_COMMUNE, EVIL_METIER, EVIL_SECTOR, "<b>PRO</b>"):
         assert evil not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
+    assert "&lt;i&gt;Logistique&lt;/i&gt; &amp; &#34;transport&#34;" in html
     # Three script elements: plotly.js, the figures (JSON) and the code drawing them.
     assert html.count("<script") == 3 and html.count("</script>") == 3
-    figures = re.search(r'<script type="application/json" id="figures">(.*?)</script>', html, re.S)
-    payload = figures.group(1)
-    assert "<" not in payload and ">" not in payload
-    decoded = json.loads(payload)
+    decoded = figures_of(html)
     assert set(decoded) == {
         "chart-map",
-        "chart-hiring",
+        "chart-evolution",
         "chart-metiers-volume",
         "chart-metiers-difficulty",
         "chart-supply",
         "chart-access",
+        "chart-specialisation",
         "chart-gaps",
     }
     # Chart labels are escaped for plotly.js too, which would otherwise read some tags.
     town_marker = decoded["chart-map"]["data"][-1]
     assert town_marker["text"] == ["&lt;script&gt;alert(1)&lt;/script&gt;"]
+    evolution = decoded["chart-evolution"]["data"]
+    assert '&lt;i&gt;Logistique&lt;/i&gt; &amp; "transport"' in evolution[-1]["y"]
+    points = [t for t in decoded["chart-specialisation"]["data"] if t.get("mode") == "markers+text"]
+    # Point labels are cut before being escaped: no half entity.
+    assert points[0]["text"][0] == '&lt;i&gt;Logistique&lt;/i&gt; &amp; "tr…'
     index = (data_dir / "out" / "site" / "index.html").read_text(encoding="utf-8")
     assert EVIL_TOWN not in index and "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    assert EVIL_SECTOR not in index
     assert "<script" not in index
 
 
@@ -326,7 +443,7 @@ def test_page_is_self_contained_but_plotly_ships_once(con, data_dir):
 def test_sections_sources_and_missing_values(con, data_dir):
     (page,) = write(con, data_dir, ["99001"])
     html = page.read_text(encoding="utf-8")
-    for section in (
+    for name in (
         "Synthèse",
         "Territoire",
         "Besoins des employeurs",
@@ -335,19 +452,107 @@ def test_sections_sources_and_missing_values(con, data_dir):
         "Comparaison",
         "Méthode et sources",
     ):
-        assert f">{section}" in html
+        assert f">{name}" in html
     # The town's income is NULL: said, never filled.
     assert "<dt>Niveau de vie médian</dt><dd>n.d.</dd>" in html
     assert "Non disponible dans les sources pour cette commune : Niveau de vie médian" in html
-    # The first sector is outside the operator catalogue: flagged, not hidden.
-    assert "1. Santé" in html and "Hors catalogue de l&#39;opérateur" in html
-    # French decimals in reasons; peers are the other candidate of the band.
-    assert "5,9 recrutements difficiles" in html
     assert "20 000 à 30 000 habitants" in html and "Château-Thierry" in html
     # Provenance from the raw manifest, and the build parameters.
     assert SHA in html and "2026-01-01" in html and "catchment_minutes" in html
     assert "https://www.data.gouv.fr/fr/datasets/r/4319f5e8" in html
     assert '<details class="chart-data">' in html
+
+
+def test_synthese_recommends_from_the_catalogue_and_says_a_tie_with_ou(con, data_dir):
+    pages = write(con, data_dir, ["99001", "02168"])
+    tied = section(pages[0].read_text(encoding="utf-8"), "synthese")
+    logistique = "&lt;i&gt;Logistique&lt;/i&gt; &amp; &#34;transport&#34;"
+    # Rank 1 of all sectors (Santé) is outside the catalogue: not recommended, but listed apart.
+    recommended, partners = tied.split("À construire avec un partenaire")
+    assert f'<span class="name">1. {logistique} ou Bâtiment</span>' in recommended
+    assert "à égalité statistique" in recommended and "2. Bâtiment" not in recommended
+    assert "Santé" not in recommended and "Sécurité" not in recommended
+    assert '<span class="name">Santé</span> — 1er sur 5 toutes filières confondues' in partners
+    # Reasons are worded from the codes and the row's figures, in French.
+    assert (
+        "Spécialisation : 1,80 fois la part nationale des projets de recrutement "
+        "(intervalle 1,20–2,60)"
+    ) in recommended
+    assert (
+        "Offre accessible : 0,10 place pour 1\u00a0000 habitants de 15–64 ans "
+        "(médiane nationale 0,45)"
+    ) in recommended
+    assert "Difficulté : 62\u00a0% des projets jugés difficiles (France 48\u00a0%)" in recommended
+    assert "Tension officielle 4/5" in partners
+    assert "(intervalle à 90 % : 1–2)" in recommended
+    untied = section(pages[1].read_text(encoding="utf-8"), "synthese")
+    assert f'<span class="name">1. {logistique}</span>' in untied
+    assert '<span class="name">2. Bâtiment</span>' in untied
+    assert " ou Bâtiment" not in untied
+
+
+def test_evolution_chart_draws_every_wave_and_flags_the_break(con, data_dir):
+    (page,) = write(con, data_dir, ["99001"])
+    html = page.read_text(encoding="utf-8")
+    traces = figures_of(html)["chart-evolution"]["data"]
+    waves = [t for t in traces if t["name"].startswith("BMO ")]
+    assert [t["name"] for t in waves] == ["BMO 2023", "BMO 2024", "BMO 2025"]
+    # Sorted by the latest wave, largest at the top (plotly draws categories bottom-up).
+    assert values(waves[-1]["x"]) == [50.0, 60.0, 80.0]
+    assert waves[-1]["y"][0] == "Bâtiment †"
+    needs = section(html, "besoins")
+    assert '<th scope="col" class="num">Projets 2025</th>' in needs
+    assert "Évolution 2023 → 2025" in needs and "+20\u00a0% †" in needs
+    assert "son évolution n&#39;est pas fiable. Filières concernées : Bâtiment." in needs
+
+
+def test_specialisation_chart_and_gap_table(con, data_dir):
+    (page,) = write(con, data_dir, ["99001"])
+    html = page.read_text(encoding="utf-8")
+    fig = figures_of(html)["chart-specialisation"]
+    assert fig["layout"]["xaxis"]["type"] == "log" and fig["layout"]["yaxis"]["type"] == "log"
+    line = fig["data"][0]
+    assert line["x"] == [MINIMUM_MARKET, MINIMUM_MARKET] and "107 projets par an" in line["name"]
+    inside, outside = (t for t in fig["data"] if t.get("mode") == "markers+text")
+    assert inside["name"] == "Au catalogue de l'opérateur" and outside["name"] == "Hors catalogue"
+    assert outside["text"] == ["Santé"] and values(outside["x"]) == [300.0]
+    assert values(inside["x"]) == [250.0, 180.0, 50.0, 4.0]
+    assert values(inside["error_y"]["array"])[0] == pytest.approx(0.8)
+    assert values(inside["error_y"]["arrayminus"])[0] == pytest.approx(0.6)
+    assert values(inside["marker"]["size"])[0] == pytest.approx(8 + 28 * 0.62)
+    gaps = fig_gaps = figures_of(html)["chart-gaps"]
+    assert [t["name"] for t in fig_gaps["data"][:4]] == [
+        "Spécialisation",
+        "Difficulté de recrutement",
+        "Écart à l'offre de formation",
+        "Taille du marché",
+    ]
+    assert gaps["data"][4]["y"][-1] == "1. Santé"
+    ecarts = section(html, "ecarts")
+    assert "marché trop petit pour une cohorte : 50 projets par an, minimum 107" in ecarts
+    assert "trop peu de projets pour être lu (4 par an)" in ecarts
+    assert "hors catalogue de l&#39;opérateur ; à construire avec un partenaire" in ecarts
+    assert "recommandable, n° 1 (1–2)" in ecarts
+    # Rank 2 of 5 with its interval; a contribution of -0.0003 is 0, not "-0,00".
+    assert '<td class="num">2</td><td class="num">2–3</td>' in ecarts
+    assert "-0,00" not in ecarts
+
+
+def test_methode_shows_window_vintages_and_evaluation(con, data_dir):
+    (page,) = write(con, data_dir, ["99001"])
+    methode = section(page.read_text(encoding="utf-8"), "methode")
+    assert "cumule les vagues BMO 2023 à 2025 (3 vagues)" in methode
+    assert "107 projets de recrutement par an" in methode
+    assert "<td>2023, 2024, 2025</td><td>2022</td>" in methode
+    # The headline figure is the latest comparison, with its target; every one is in the details.
+    headline = methode.split("Toutes les comparaisons")[0]
+    assert (
+        'jusqu&#39;à 2024 contre jusqu&#39;à 2025</td><td class="num">0,87</td><td>≥ 0,80 : atteinte'
+        in headline
+    )
+    assert "0,61" not in headline and "0,61" in methode
+    assert "0,47</td><td>≥ 0,50 : non atteinte" in headline
+    assert "Poids de la spécialisation" in methode
 
 
 def test_index_links_only_the_pages_that_exist(con, data_dir):
@@ -356,6 +561,17 @@ def test_index_links_only_the_pages_that_exist(con, data_dir):
     assert 'href="towns/02168.html"' in index
     assert 'href="towns/99001.html"' not in index and "gpect report 99001" in index
     assert sorted(p.name for p in (data_dir / "out" / "site" / "towns").iterdir()) == ["02168.html"]
+
+
+def test_index_lists_the_recommended_sectors_not_the_raw_rank(con, data_dir):
+    write(con, data_dir, ["99001", "02168"])
+    index = (data_dir / "out" / "site" / "index.html").read_text(encoding="utf-8")
+    logistique = "&lt;i&gt;Logistique&lt;/i&gt; &amp; &#34;transport&#34;"
+    rows = re.findall(r"<tr>\s*<td>(.*?)</tr>", index, re.S)
+    tied = next(r for r in rows if "alert(1)" in r)
+    untied = next(r for r in rows if "Château-Thierry" in r)
+    assert f"<td>1. {logistique} ou Bâtiment</td>\n<td>Santé</td>" in tied
+    assert f"<td>1. {logistique}<br>2. Bâtiment</td>\n<td>Santé</td>" in untied
 
 
 @pytest.mark.parametrize(

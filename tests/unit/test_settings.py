@@ -25,6 +25,19 @@ def test_every_shortlist_setting_has_a_bound_that_holds_its_default():
         assert not bound.integer or float(default).is_integer(), name
 
 
+def test_score_weights_are_grouped_and_a_dirichlet_concentration_is_not_a_weight():
+    groups = {n for n, b in st.MODEL_BOUNDS.items() if b.group == st.SECTOR_SCORE}
+    assert groups == {
+        "weight_specialisation",
+        "weight_difficulty",
+        "weight_supply_gap",
+        "weight_market",
+    }
+    assert {n for n, b in st.SHORTLIST_BOUNDS.items() if b.group} == {
+        n for n in DEFAULT_PARAMETERS if n.startswith("weight_")
+    }
+
+
 def test_operation_defaults_are_inside_their_bounds():
     for variable, (default, bound) in st.OPERATION_BOUNDS.items():
         assert st.parse_number(variable, default, bound) == float(default)

@@ -609,38 +609,17 @@ def test_reference_distribution_uses_the_latest_year_of_bassins():
     assert (ind.loc["access_l6", "median"], ind.loc["access_l6", "national_total"]) == (0, 0)
 
 
-# --- 7. Ranking of training sectors in a town --------------------------------------------------
+# --- 7. What the sector ranking needs besides BMO (int_town_sector__context) -------------------
 
-RANKING_INPUTS = {
+CONTEXT_INPUTS = {
     "int_towns__candidates": frame({"town_code": "str", "town_label": "str"}, ("T1", "Ville")),
+    "int_geo__communes": frame({"commune_code": "str", "bassin_code": "str"}, ("T1", "B1")),
     "ref_sectors": frame(
         {"sector_code": "str", "sector_label": "str"},
         ("IND_PROD", "Production"),
         ("MAINT", "Maintenance"),
         ("SANTE", "Santé"),
         ("NC", "Non classé"),
-    ),
-    "mart_territory_sector__indicators": frame(
-        {
-            "territory_type": "str",
-            "territory_code": "str",
-            "survey_year": "int",
-            "sector_code": "str",
-            "hiring_projects": "float",
-            "difficult_projects": "float",
-            "difficulty_rate_shrunk": "float",
-            "hiring_per_1000": "float",
-            "estimated_share": "float",
-            "tension_class": "float",
-            "z_demand_pressure": "float",
-            "z_hiring": "float",
-            "z_intensity": "float",
-        },
-        ("catchment", "T1", 2024, "IND_PROD", 120.0, 50.0, 0.4, 6.0, 0.1, 4.0, 1.0, 0.5, 0.3),
-        ("catchment", "T1", 2024, "MAINT", 80.0, 10.0, 0.2, 4.0, 0.0, 2.0, -0.5, 2.0, 1.0),
-        # SANTE has no 2024 catchment row: these two must be ignored
-        ("catchment", "T1", 2023, "SANTE", 500.0, 400.0, 0.8, 50.0, 0.0, 5.0, 9.0, 9.0, 9.0),
-        ("bassin", "T1", 2024, "SANTE", 500.0, 400.0, 0.8, 50.0, 0.0, 5.0, 9.0, 9.0, 9.0),
     ),
     "int_access__commune_sector": frame(
         {
@@ -667,20 +646,14 @@ RANKING_INPUTS = {
         ("log_access", "IND_PROD", "0.8", "0.4", "0.6", "500"),
         ("log_access", "MAINT", "0.5", "0.5", "1.0", "300"),
         ("log_access", "SANTE", "0.05", "0.2", "0", "10"),  # thin: mean < 0.1
-        ("log_hiring", "SANTE", "2.0", "1.0", None, None),
-        ("log_intensity", "SANTE", "1.0", "0.5", "2.0", None),
-        ("log_difficult_intensity", "SANTE", "0.5", "0.25", "1.0", None),
-        ("log_difficult_intensity", "IND_PROD", "0.2", "0.5", "1.5", None),
-        ("log_intensity", "MAINT", "1.0", "0.5", "3.5", None),
         ("access_l4", "IND_PROD", None, None, "0.2", "100"),
         ("access_l5", "IND_PROD", None, None, "0.1", "50"),
         ("access_l6", "NC", None, None, "0.05", "70"),
     ),
-    "int_bmo__prior_rates": frame(
-        {"survey_year": "int", "sector_code": "str", "national_rate": "float"},
-        (2024, "IND_PROD", 0.3),
-        (2023, "IND_PROD", 0.9),  # older year: not the national reference
-        (2024, "MAINT", 0.25),
+    "int_tension__bassin_sector": frame(
+        {"bassin_code": "str", "sector_code": "str", "tension_class": "float"},
+        ("B1", "IND_PROD", 4.0),
+        ("B2", "MAINT", 5.0),  # another bassin: not the town's
     ),
     "ref_operator_catalogue": frame(
         {
@@ -695,90 +668,22 @@ RANKING_INPUTS = {
     ),
 }
 
-# Components by hand (default weights 0.4 / 0.3 / 0.3):
-# IND_PROD: dp = 1.0; vi = (0.5 + 0.3) / 2 = 0.4; supply z = (ln 1.5 − 0.8) / 0.4 = −0.9863,
-#           sg = 0.3 − (−0.9863) = 1.2863
-# MAINT:    dp = −0.5; vi = (2.0 + 1.0) / 2 = 1.5; supply z = (ln 4 − 0.5) / 0.5 = 1.7726,
-#           sg = 1.0 − 1.7726 = −0.7726
-# SANTE:    no row: z from the reference at 0 projects: dp = (0 − 0.5) / 0.25 = −2,
-#           z_hiring = (0 − 2) / 1 = −2, z_intensity = (0 − 1) / 0.5 = −2, vi = −2; thin supply: sg = 0
-COMPONENTS = {
-    "IND_PROD": (1.0, (0.5 + 0.3) / 2, 0.3 - (math.log(1 + 0.5) - 0.8) / 0.4),
-    "MAINT": (-0.5, (2.0 + 1.0) / 2, 1.0 - (math.log(1 + 3.0) - 0.5) / 0.5),
-    "SANTE": ((0 - 0.5) / 0.25, ((0 - 2.0) / 1.0 + (0 - 1.0) / 0.5) / 2, 0.0),
-}
 
-
-def _score(sector, w_dp=0.4, w_vi=0.3, w_sg=0.3):
-    dp, vi, sg = COMPONENTS[sector]
-    return w_dp * dp + w_vi * vi + w_sg * sg
-
-
-def test_ranking_score_components_and_order():
-    out = run_model("mart_town_sector__ranking", RANKING_INPUTS)
+def test_context_supply_against_the_national_median_and_thin_supply():
+    out = run_model("int_town_sector__context", CONTEXT_INPUTS)
     assert sorted(out.sector_code) == ["IND_PROD", "MAINT", "SANTE"]  # 'NC' is not ranked
-    for sector, (dp, vi, sg) in COMPONENTS.items():
-        r = row(out, sector_code=sector)
-        assert (r.demand_pressure, r.volume_intensity, r.supply_gap) == approx((dp, vi, sg))
-        assert r.score == approx(_score(sector))
-        assert r.contribution_supply_gap == approx(0.3 * sg)
-    # 0.4·1 + 0.3·0.4 + 0.3·1.2863 = 0.906 > −0.2 + 0.45 − 0.2318 = 0.018 > −0.8 − 0.6 = −1.4
-    assert out.sort_values("rank").sector_code.tolist() == ["IND_PROD", "MAINT", "SANTE"]
-    assert out.sort_values("rank")["rank"].tolist() == [1, 2, 3]
-
-
-def test_ranking_thin_supply_sector_gets_no_supply_gap():
-    out = run_model("mart_town_sector__ranking", RANKING_INPUTS)
+    ind = row(out, sector_code="IND_PROD")
+    assert (ind.accessible_places_per_1000, ind.national_median_places_per_1000) == (0.5, 0.6)
+    assert not ind.is_supply_data_thin and ind.tension_class == 4
     sante = row(out, sector_code="SANTE")
-    assert sante.is_supply_data_thin and sante.supply_gap == 0
-    # otherwise (ln 1 − 0.05) / 0.2 = −0.25 would give SANTE a gap of −2 − (−0.25)
-    assert not row(out, sector_code="IND_PROD").is_supply_data_thin
-    assert sante.hiring_projects == 0 and pd.isna(sante.tension_class)
+    # national mean log access 0.05 < 0.1: the sources barely cover this sector's supply
+    assert sante.is_supply_data_thin and sante.accessible_places_per_1000 == 0
+    # the town's bassin is B1: MAINT's class 5 belongs to B2
+    assert pd.isna(row(out, sector_code="MAINT").tension_class)
 
 
-def test_ranking_reasons_name_the_strongest_positive_components():
-    out = run_model("mart_town_sector__ranking", RANKING_INPUTS)
-    # IND_PROD contributions: dp 0.4 > sg 0.386 > vi 0.12; difficult per 1000 = 6.0 × 0.4 = 2.4;
-    # tension class 4 is added
-    assert row(out, sector_code="IND_PROD").reasons == (
-        "2,4 recrutements difficiles pour 1 000 habitants de 15 à 64 ans (médiane des bassins : 1,5),"
-        " 40 % des projets (France : 30 %)"
-        " ; offre de formation accessible faible : 0,50 place pour 1 000 habitants de 15 à 64 ans"
-        " (médiane nationale : 0,60)"
-        " ; tension officielle 4/5 dans le bassin"
-    )
-    # MAINT: only volume/intensity is positive (0.3·1.5); tension 2 is not mentioned
-    assert row(out, sector_code="MAINT").reasons == (
-        "80 projets de recrutement à moins de 30 minutes, 4,0 pour 1 000 habitants de 15 à 64 ans"
-        " (médiane des bassins : 3,5)"
-    )
-    assert row(out, sector_code="SANTE").reasons == (
-        "aucun indicateur au-dessus de la référence nationale"
-    )
-
-
-def test_ranking_weights_are_parameters():
-    volume_only = {
-        "weight_demand_pressure": 0,
-        "weight_volume_intensity": 1,
-        "weight_supply_gap": 0,
-    }
-    out = run_model("mart_town_sector__ranking", RANKING_INPUTS, volume_only)
-    # vi: MAINT 1.5 > IND_PROD 0.4 > SANTE −2
-    assert out.sort_values("rank").sector_code.tolist() == ["MAINT", "IND_PROD", "SANTE"]
-    assert row(out, sector_code="MAINT").score == approx(_score("MAINT", 0, 1, 0))
-    supply_only = {
-        "weight_demand_pressure": 0,
-        "weight_volume_intensity": 0,
-        "weight_supply_gap": 1,
-    }
-    out = run_model("mart_town_sector__ranking", RANKING_INPUTS, supply_only)
-    # sg: IND_PROD 1.29 > SANTE 0 (thin, neutral) > MAINT −0.77
-    assert out.sort_values("rank").sector_code.tolist() == ["IND_PROD", "SANTE", "MAINT"]
-
-
-def test_ranking_level_and_operator_catalogue():
-    out = run_model("mart_town_sector__ranking", RANKING_INPUTS)
+def test_context_level_and_operator_catalogue():
+    out = run_model("int_town_sector__context", CONTEXT_INPUTS)
     ind = row(out, sector_code="IND_PROD")
     # ratios to the national medians: l4 0.3/0.2 = 1.5, l5 0.05/0.1 = 0.5, l6 0.1/0.05 = 2 -> 5
     assert ind.suggested_level == 5
@@ -816,7 +721,9 @@ def test_check_catchment_contains_its_town():
 
 
 def test_check_ranking_unique_key():
-    ranking = run_model("mart_town_sector__ranking", RANKING_INPUTS)
+    ranking = pd.DataFrame(
+        {"town_code": ["T1", "T1", "T2"], "sector_code": ["A", "B", "A"], "rank": [1, 2, 1]}
+    )
 
     def check(frame):
         return run_model(

@@ -1,0 +1,90 @@
+"""The sector diagnostic's Python models: what SQL cannot say plainly (empirical-Bayes location
+quotients, resampled rank intervals, backtests across waves).
+
+Each model reads tables the SQL layers built and returns one data frame that the build writes
+as a table of the warehouse, in dependency order with the SQL models and before the checks
+(flows/build.py). `upstream` is the declared list of tables it reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from flows.diagnostic import evaluation, ranking
+
+WAVES = "select * from int_territory_sector__waves order by all"
+CONTEXT = "select * from int_town_sector__context order by town_code, sector_code"
+TENSION = "select bassin_code, sector_code, tension_class from int_tension__bassin_sector"
+
+RANKING_COLUMNS = [
+    "town_code", "town_label", "sector_code", "sector_label", "rank", "rank_low", "rank_high",
+    "recommendation_rank", "recommendation_rank_low", "recommendation_rank_high",
+    "probability_first", "probability_recommended", "tie_group", "score",
+    "specialisation", "difficulty", "supply_gap", "market",
+    "contribution_specialisation", "contribution_difficulty", "contribution_supply_gap",
+    "contribution_market", "reason_codes", "exclusion_code", "is_eligible", "is_partner_need",
+    "is_readable", "is_market_sufficient", "waves", "hiring_projects", "annual_hiring_projects",
+    "minimum_market_projects", "expected_hiring", "location_quotient", "location_quotient_shrunk",
+    "location_quotient_low", "location_quotient_high", "difficult_location_quotient_shrunk",
+    "region_location_quotient", "difficult_projects", "difficulty_rate_shrunk",
+    "national_difficulty_rate", "estimated_share", "accessible_places_per_1000",
+    "national_median_places_per_1000", "is_supply_data_thin", "tension_class",
+    "trend_first_year", "trend_last_year", "hiring_first_wave", "hiring_last_wave",
+    "hiring_change", "is_trend_break_affected", "suggested_level", "operator_levels",
+    "is_in_operator_catalogue", "operator_can_deliver_level", "operator_distance_learning",
+    "operator_work_study", "alpha", "dispersion",
+]
+
+
+@dataclass(frozen=True)
+class PythonModel:
+    name: str
+    upstream: frozenset[str]
+    run: Callable[[duckdb.DuckDBPyConnection, dict[str, float]], pd.DataFrame]
+    doc: str
+
+
+def _ranking(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
+    frame = ranking.rank_sectors(con.execute(WAVES).df(), con.execute(CONTEXT).df(), params)
+    return frame[RANKING_COLUMNS].sort_values(["town_code", "rank"]).reset_index(drop=True)
+
+
+def _waves(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
+    return ranking.by_wave(con.execute(WAVES).df(), params)
+
+
+def _evaluation(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
+    return evaluation.evaluate(
+        con.execute(WAVES).df(), con.execute(CONTEXT).df(), con.execute(TENSION).df(), params
+    )
+
+
+_INPUTS = frozenset({"int_territory_sector__waves", "int_town_sector__context"})
+MODELS = [
+    PythonModel(
+        "mart_town_sector__ranking",
+        _INPUTS,
+        _ranking,
+        "ranked training sectors of every candidate town on the pooled BMO window, with 90 % "
+        "rank intervals (grain: town × sector, NC excluded)",
+    ),
+    PythonModel(
+        "mart_town_sector__waves",
+        frozenset({"int_territory_sector__waves"}),
+        _waves,
+        "every town's sector indicators for each BMO wave and for the pooled window: hiring and "
+        "difficult projects (a year), location quotient raw and shrunk, shrunk difficulty rate "
+        "(grain: town × sector × window)",
+    ),
+    PythonModel(
+        "mart_diagnostic__evaluation",
+        _INPUTS | {"int_tension__bassin_sector"},
+        _evaluation,
+        "reliability, refresh stability, forecast skill and convergent validity of the sector "
+        "diagnostic (grain: family × metric × comparison)",
+    ),
+]
