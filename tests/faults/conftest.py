@@ -19,6 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import BMO_HEADER_2024
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -42,22 +43,7 @@ PATHS = {
     ("affelnet_capacities", "2022"): "affelnet.csv",
     ("ze2020_communes", "cog2022"): "ze.xlsx",
 }
-BMO_HEADER = [
-    "annee",
-    "Code métier BMO",
-    "Nom métier BMO",
-    "Famille_met",
-    "Lbl_fam_met",
-    "REG",
-    "NOM_REG",
-    "Dept",
-    "NomDept",
-    "BE24",
-    "NOMBE24",
-    "met",
-    "xmet",
-    "smet",
-]
+BMO_HEADER = BMO_HEADER_2024
 BMO_ROWS = 40
 
 
