@@ -292,7 +292,7 @@ def _get_following_redirects(
         current = target
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
@@ -329,7 +329,7 @@ def copy_local(
         )
     if size == 0:
         raise DownloadError(problem="empty file", hint="the mirror copy is broken", **err)
-    if known_sha256 is not None and _sha256_of(source) == known_sha256:
+    if known_sha256 is not None and sha256_file(source) == known_sha256:
         return Transfer(url, url, "not_modified", sha256=known_sha256)
     tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = _temp_file(tmp_dir, "copy")

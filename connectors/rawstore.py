@@ -11,7 +11,6 @@ only: it is reported (`manifest_problem`) and rebuilt by the next fetch.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -23,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.errors import DownloadError
-from connectors.http import Transfer
+from connectors.http import Transfer, sha256_file
 
 MANIFEST = "manifest.json"
 STAGED = "staged.json"
@@ -118,7 +117,9 @@ def quarantine_staged(
     """Keep a refused revision aside: listed with its reason, never current."""
     manifest = read_manifest(raw_dir, dataset, vintage) or empty_manifest(dataset, vintage)
     entry = {"quarantined_at": now(), "reason": reason, "parts": staged["parts"]}
-    manifest["quarantine"] = [*manifest["quarantine"], entry][-QUARANTINE_KEPT:]
+    # The same revision refused again (the publisher still serves it) replaces its entry.
+    kept = [q for q in manifest["quarantine"] if not same_revision(q["parts"], staged["parts"])]
+    manifest["quarantine"] = [*kept, entry][-QUARANTINE_KEPT:]
     write_json_atomic(vintage_dir(raw_dir, dataset, vintage) / MANIFEST, manifest)
     drop_staged(raw_dir, dataset, vintage)
 
@@ -257,14 +258,6 @@ def store(
         "last_modified": transfer.last_modified,
         "path": relative.as_posix(),
     }
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def stored_intact(path: Path, sha256: str) -> bool:
