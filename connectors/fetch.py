@@ -127,8 +127,10 @@ def fetch_vintage(
                 max_unpacked=cfg.max_bytes * 4,
                 max_ratio=cfg.max_compression_ratio,
             )
-            if prev is not None and prev["sha256"] == entry["sha256"]:
-                entry["fetched_at"] = prev["fetched_at"]
+            known = prev_parts.get(part)
+            if known is not None and known["sha256"] == entry["sha256"]:
+                # the same revision (downloaded again to repair its stored file)
+                entry["fetched_at"] = known["fetched_at"]
         entries[part] = entry
         total += entry["bytes"]
     first = next(iter(entries.values()))

@@ -143,6 +143,19 @@ def ingest(
     return results
 
 
+def _missing_metadata(
+    settings: Settings, dataset: str, vintage: str, manifest: dict | None, record: dict | None
+) -> str | None:
+    """A parsed table whose manifest is gone, or a manifest whose raw file is gone."""
+    if manifest is None:
+        return (
+            "manifest.json is missing: the parsed table's source is unrecorded" if record else None
+        )
+    folder = rawstore.vintage_dir(settings.raw_dir, dataset, vintage)
+    lost = [e["path"] for e in manifest["parts"].values() if not (folder / e["path"]).is_file()]
+    return f"raw file {lost[0]} listed in manifest.json is missing" if lost else None
+
+
 def inventory(settings: Settings) -> list[dict]:
     """What is present locally: one row per registered dataset vintage, with what is damaged
     (`problem`, and the `repair` command) and the revisions refused (`quarantined`)."""
@@ -151,8 +164,12 @@ def inventory(settings: Settings) -> list[dict]:
         for vname in ds.vintages:
             manifest = rawstore.read_manifest(settings.raw_dir, ds.id, vname)
             record, record_problem = parse.record_problem(settings.parsed_dir, ds.id, vname)
-            problem = rawstore.manifest_problem(settings.raw_dir, ds.id, vname) or record_problem
             parts = manifest["parts"] if manifest else {}
+            problem = (
+                rawstore.manifest_problem(settings.raw_dir, ds.id, vname)
+                or _missing_metadata(settings, ds.id, vname, manifest, record)
+                or record_problem
+            )
             first = next(iter(parts.values()), {})
             quarantined = [
                 {

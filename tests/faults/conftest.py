@@ -133,7 +133,11 @@ def published_state(cfg: Settings) -> dict[str, str]:
             state[str(path.relative_to(cfg.data_dir))] = sha(path.read_bytes())
     for path in sorted(cfg.raw_dir.rglob("manifest.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
-        published = {"parts": doc["parts"], "history": doc.get("history", [])}
+        # `checked_at` is when the publisher was last asked, not what is published.
+        parts = {
+            p: {k: v for k, v in e.items() if k != "checked_at"} for p, e in doc["parts"].items()
+        }
+        published = {"parts": parts, "history": doc.get("history", [])}
         state[str(path.relative_to(cfg.data_dir))] = sha(json.dumps(published).encode())
     for path in [cfg.warehouse, *sorted((cfg.data_dir / "out" / "shortlist").glob("*"))]:
         if path.is_file():
