@@ -163,11 +163,17 @@ def download(
                 ),
                 **err,
             )
-        declared = response.headers.get("Content-Length")
-        if declared is not None and int(declared) > cfg.max_bytes:
+        announced = response.headers.get("Content-Length")
+        if announced is not None and not announced.strip().isdigit():
             raise DownloadError(
-                problem=f"announced size {int(declared):,} B exceeds the cap of "
-                f"{cfg.max_bytes:,} B",
+                problem=f"invalid Content-Length header {announced[:40]!r}",
+                hint="the server's answer is malformed; nothing was stored, retry later",
+                **err,
+            )
+        declared = None if announced is None else int(announced)
+        if declared is not None and declared > cfg.max_bytes:
+            raise DownloadError(
+                problem=f"announced size {declared:,} B exceeds the cap of {cfg.max_bytes:,} B",
                 hint="raise GPECT_MAX_DOWNLOAD_MB if this file is legitimately that large",
                 **err,
             )
@@ -207,10 +213,10 @@ def download(
         except DownloadError:
             tmp.unlink(missing_ok=True)
             raise
-        if declared is not None and received != int(declared):
+        if declared is not None and received != declared:
             tmp.unlink(missing_ok=True)
             raise DownloadError(
-                problem=f"truncated body: received {received:,} B of {int(declared):,} B announced",
+                problem=f"truncated body: received {received:,} B of {declared:,} B announced",
                 hint="nothing was stored; retry later",
                 **err,
             )

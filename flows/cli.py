@@ -119,6 +119,10 @@ def run_fetch(
     mirror: str | None, dataset, vintage, force: bool, *, detail: bool = True
 ) -> list[ingest.SourceStatus]:
     """Fetch and parse with a progress bar; `detail` prints one row per dataset vintage."""
+    problem = settings_mod.mirror_problem(mirror, "--mirror")
+    if problem:
+        console.print(f"[red]Invalid option[/red]: {escape(problem)}")
+        raise typer.Exit(2)
     cfg = settings_mod.load().with_overrides(mirror=mirror)
     where = cfg.mirror or "official URLs"
     console.print(f"Fetching from [bold]{escape(where)}[/bold] into {escape(str(cfg.raw_dir))}")

@@ -246,6 +246,13 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+def mirror_problem(mirror: str | None, variable: str = "GPECT_MIRROR") -> str | None:
+    """Why a mirror cannot be used: neither an http(s) base URL nor an existing directory."""
+    if mirror is None or mirror.startswith(("http://", "https://")) or Path(mirror).is_dir():
+        return None
+    return f"{variable} must be an http(s) base URL or an existing directory, got {mirror!r}"
+
+
 def _read(variable: str, default: str, bound: Bound, problems: list[str]) -> float:
     try:
         return parse_number(variable, _env(variable, default), bound)
@@ -310,15 +317,19 @@ def load() -> Settings:
     api = _env("GPECT_DATAGOUV_API", "https://www.data.gouv.fr/api/1").strip()
     if not api.startswith(("https://", "http://")):
         problems.append(f"GPECT_DATAGOUV_API must be an http(s) URL, got {api!r}")
+    mirror = _env("GPECT_MIRROR")
+    map_path = _env("GPECT_MIRROR_MAP")
+    problems += [p for p in [mirror_problem(mirror)] if p]
+    if map_path and not Path(map_path).is_file():
+        problems.append(f"GPECT_MIRROR_MAP must be an existing CSV file, got {map_path!r}")
     if problems:
         raise SettingsError(
             "invalid settings (fix these environment variables and run again):\n  "
             + "\n  ".join(problems)
         )
-    map_path = _env("GPECT_MIRROR_MAP")
     return Settings(
         data_dir=Path(_env("GPECT_DATA_DIR", str(REPO_ROOT / "data"))),
-        mirror=_env("GPECT_MIRROR"),
+        mirror=mirror,
         mirror_map=Path(map_path) if map_path else None,
         opendata=Path(_env("GPECT_OPENDATA", str(REPO_ROOT.parent / "shared" / "opendata"))),
         datagouv_api=api,

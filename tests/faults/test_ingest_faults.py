@@ -248,6 +248,13 @@ NOT_STORED = {
         "exceeds the cap",
     ),
     "empty body": ("affelnet_capacities", lambda r: Response(b""), "empty body"),
+    "malformed Content-Length": (
+        "affelnet_capacities",
+        lambda r: Response(
+            iter([AFFELNET]), headers={"Content-Length": "12abc"}, direct_passthrough=True
+        ),
+        "invalid Content-Length header '12abc'",
+    ),
 }
 
 

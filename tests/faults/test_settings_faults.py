@@ -81,6 +81,14 @@ BAD = {
         {"GPECT_HTTP_RETRIES": "2.5"},
         ["GPECT_HTTP_RETRIES must be a whole number from 0 to 20, got '2.5'"],
     ),
+    "a mirror directory that does not exist": (
+        {"GPECT_MIRROR": "/nonexistent/opendata"},
+        ["GPECT_MIRROR must be an http(s) base URL or an existing directory, got '/nonexistent"],
+    ),
+    "a mirror map that does not exist": (
+        {"GPECT_MIRROR_MAP": "/nonexistent/map.csv"},
+        ["GPECT_MIRROR_MAP must be an existing CSV file, got '/nonexistent/map.csv'"],
+    ),
     "several problems at once": (
         {"GPECT_SPEED_KMH": "0", "GPECT_SHORTLIST_DRAWS": "0"},
         ["GPECT_SPEED_KMH must be", "GPECT_SHORTLIST_DRAWS must be"],
@@ -140,3 +148,17 @@ def test_commands_refuse_bad_settings_before_touching_the_data_directory(tmp_pat
         "s.csv",
         "shortlist",
     ]
+
+
+def test_a_mirror_option_that_does_not_exist_is_refused_before_fetching(tmp_path):
+    from flows.cli import app
+
+    got = CliRunner().invoke(
+        app,
+        ["fetch", "--mirror", str(tmp_path / "absent")],
+        env={"GPECT_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "300"},
+    )
+    said = " ".join(got.output.split())
+    assert got.exit_code == 2, said
+    assert "--mirror must be an http(s) base URL or an existing directory" in said
+    assert not (tmp_path / "data").exists()
