@@ -501,33 +501,36 @@ def evolution(town: TownData) -> tuple[Chart, dict[str, Any]]:
     wide = waves.pivot_table(
         index="sector_code", columns="survey_year", values="hiring_projects", aggfunc="sum"
     )
-    last = waves[waves["survey_year"] == years[-1]].set_index("sector_code") if years else None
-    sectors = (
-        waves.drop_duplicates("sector_code").set_index("sector_code")
-        if not waves.empty
-        else pd.DataFrame()
-    )
-    order = (
-        list(wide[years[-1]].fillna(0).sort_values(ascending=False, kind="stable").index)
+    # Plain dicts: row-wise pandas lookups cost more than the rest of the page.
+    by_wave = wide.to_dict(orient="index")
+    last = (
+        waves[waves["survey_year"] == years[-1]].set_index("sector_code").to_dict(orient="index")
         if years
-        else []
+        else {}
     )
-    first_year = sectors["trend_first_year"].dropna().min() if not sectors.empty else None
-    last_year = sectors["trend_last_year"].dropna().max() if not sectors.empty else None
+    sectors = waves.drop_duplicates("sector_code").set_index("sector_code").to_dict(orient="index")
+    order = sorted(by_wave, key=lambda c: -(fmt.value_or(by_wave[c].get(years[-1]), 0)))
+    # The ranking's window is the same for every sector of the town.
+    window = [
+        (s["trend_first_year"], s["trend_last_year"])
+        for s in sectors.values()
+        if not fmt.is_missing(s["trend_first_year"])
+    ]
+    first_year, last_year = window[0] if window else (None, None)
     rows = []
     for code in order:
-        s = sectors.loc[code]
-        broken = bool(s["is_trend_break_affected"])
-        now = last.loc[code] if last is not None and code in last.index else None
+        s = sectors[code]
+        mark = f" {BREAK_MARK}" if s["is_trend_break_affected"] else ""
+        now = last.get(code, {})
         rows.append(
             [
-                s["sector_label"] + (f" {BREAK_MARK}" if broken else ""),
-                *[fmt.number(wide.loc[code].get(y)) for y in years],
-                change(s["hiring_change"]) + (f" {BREAK_MARK}" if broken else ""),
-                fmt.percent(None if now is None else now["difficulty_rate_shrunk"]),
-                fmt.percent(None if now is None else now["seasonal_share"]),
-                fmt.tension(None if now is None else now["tension_class"]),
-                fmt.percent(None if now is None else now["estimated_share"], 1),
+                s["sector_label"] + mark,
+                *[fmt.number(by_wave[code].get(y)) for y in years],
+                change(s["hiring_change"]) + mark,
+                fmt.percent(now.get("difficulty_rate_shrunk")),
+                fmt.percent(now.get("seasonal_share")),
+                fmt.tension(now.get("tension_class")),
+                fmt.percent(now.get("estimated_share"), 1),
             ]
         )
     trend = (
@@ -552,15 +555,7 @@ def evolution(town: TownData) -> tuple[Chart, dict[str, Any]]:
         numeric=range(1, n + 6),
         widths=_widths(22, [8] * n, 5),
     )
-    broken = (
-        [
-            r["sector_label"]
-            for r in sectors.reset_index().to_dict(orient="records")
-            if r["is_trend_break_affected"]
-        ]
-        if not sectors.empty
-        else []
-    )
+    broken = [r["sector_label"] for r in sectors.values() if r["is_trend_break_affected"]]
     chart = Chart(
         "chart-evolution",
         "Évolution des projets de recrutement par filière, vague par vague",
@@ -958,14 +953,13 @@ def comparison_fr(text: str) -> str:
     return text
 
 
-def _latest_comparison(rows: pd.DataFrame) -> pd.Series:
+def _latest_comparison(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The figure that speaks for the published ranking: the mean over pairs where there is one,
     otherwise the comparison reaching the most recent wave."""
-    mean = rows[rows["comparison"] == "mean of the pairs"]
-    if not mean.empty:
-        return mean.iloc[0]
-    latest = rows["comparison"].map(lambda c: max((int(y) for y in YEAR.findall(c)), default=0))
-    return rows.loc[latest.idxmax()]
+    for r in rows:
+        if r["comparison"] == "mean of the pairs":
+            return r
+    return max(rows, key=lambda r: max((int(y) for y in YEAR.findall(r["comparison"])), default=0))
 
 
 def _target(value, target) -> str:
@@ -978,9 +972,10 @@ def _target(value, target) -> str:
 def evaluation_tables(evaluation: pd.DataFrame) -> tuple[Table, Table]:
     """The headline figures (one per measure, with what it means) and every comparison."""
     headline, every = [], []
+    figures = evaluation.to_dict(orient="records")
     for (family, metric), (label, meaning) in EVALUATION_METRICS.items():
-        rows = evaluation[(evaluation["family"] == family) & (evaluation["metric"] == metric)]
-        if rows.empty:
+        rows = [r for r in figures if r["family"] == family and r["metric"] == metric]
+        if not rows:
             continue
         r = _latest_comparison(rows)
         headline.append(
@@ -995,12 +990,12 @@ def evaluation_tables(evaluation: pd.DataFrame) -> tuple[Table, Table]:
         every.extend(
             [
                 label,
-                comparison_fr(x.comparison),
-                fmt.number(x.value, 2),
-                _target(x.value, x.target),
-                fmt.number(x.count),
+                comparison_fr(x["comparison"]),
+                fmt.number(x["value"], 2),
+                _target(x["value"], x["target"]),
+                fmt.number(x["count"]),
             ]
-            for x in rows.itertuples()
+            for x in rows
         )
     return (
         _table(

@@ -27,6 +27,11 @@ def is_missing(value) -> bool:
     return bool(pd.isna(value))
 
 
+def value_or(value, default):
+    """The value, or `default` where it is missing (for sorting, never for showing)."""
+    return default if is_missing(value) else value
+
+
 def number(value, digits: int = 0) -> str:
     """1234.5 → '1 234,5' (digits after the comma); missing → 'n.d.'."""
     if is_missing(value):

@@ -143,7 +143,8 @@ def render_index(site: data.SiteData, shortlist: bool) -> str:
             **r,
             "programmes": _programmes(r),
             "recommended": _recommended(r),
-            "partners": ", ".join(r["partner_sectors"])
+            # Sector names hold commas: a semicolon separates them.
+            "partners": " ; ".join(r["partner_sectors"])
             if not fmt.is_missing(r["partner_sectors"])
             else "",
         }

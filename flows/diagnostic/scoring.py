@@ -16,6 +16,8 @@ Methods (cited in README "Method"):
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -111,7 +113,17 @@ def dispersion(waves: pd.DataFrame, years: list[int]) -> float:
         stats.append(((n1 - t * p) ** 2 / (t * p * (1 - p))).to_numpy())
     if not stats or not sum(len(s) for s in stats):
         return 1.0
-    return float(max(1.0, np.mean(np.concatenate(stats))))
+    return significant(max(1.0, float(np.mean(np.concatenate(stats)))))
+
+
+def significant(x: float, digits: int = 3) -> float:
+    """`x` to `digits` significant digits. The dispersion and the priors are estimates far less
+    precise than that; rounding them keeps the float noise of DuckDB's parallel sums (which differ
+    in the last bits from one build to the next) from moving a score, and with it a rank.
+    α = m² / A amplifies that noise where A, a difference, is close to 0."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
 
 
 def gamma_prior(pooled_bassins: pd.DataFrame, phi: float, count: str = "hiring_projects",
@@ -133,7 +145,7 @@ def gamma_prior(pooled_bassins: pd.DataFrame, phi: float, count: str = "hiring_p
         between = s2 - phi * m / e.mean()
         if between <= 0:
             return ALPHA_MAX
-        return float(np.clip(m * m / between, ALPHA_MIN, ALPHA_MAX))
+        return significant(float(np.clip(m * m / between, ALPHA_MIN, ALPHA_MAX)))
 
     return pooled_bassins.groupby("sector_code")[[count, expected]].apply(one)
 

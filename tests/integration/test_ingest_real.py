@@ -41,6 +41,22 @@ def test_bmo_2024_real_figures(ingested):
     assert secret > 5_000  # secret cells are flagged, not zero
 
 
+def test_bmo_2025_real_figures(ingested):
+    cfg, _ = ingested
+    rows, bassins, metiers, nomenclature, met, secret, min_len = duckdb.execute(
+        """select count(*), count(distinct bassin_code), count(distinct metier_code),
+                   any_value(metier_nomenclature), sum(hiring_projects_count),
+                   count(*) filter (hiring_projects_count_is_secret), min(length(bassin_code))
+            from read_parquet(?)""",
+        parquet(cfg, "bmo", "2025"),
+    ).fetchone()
+    # the publisher's figures (../shared/opendata/README.md): 50,076 rows, 11,452 secret cells
+    assert rows == 50_076 and secret == 11_452
+    assert bassins == 406 and metiers == 217 and nomenclature == "FAP2021"
+    assert 2_350_000 < met < 2_450_000
+    assert min_len == 4  # numeric BE25 cells (101.0) become zero-padded codes
+
+
 def test_bmo_2023_uses_fap2009_codes_and_its_own_column_order(ingested):
     cfg, _ = ingested
     nomenclature, metiers, met, min_len = duckdb.execute(
@@ -70,5 +86,6 @@ def test_sources_inventory_reports_sha256_and_fetch_time(ingested):
     rows = {(r["dataset"], r["vintage"]): r for r in ingest.inventory(cfg)}
     bmo = rows[("bmo", "2024")]
     assert bmo["present"] and len(bmo["sha256"]) == 64 and bmo["fetched_at"]
-    assert not rows[("bmo", "2025")]["present"]
+    assert rows[("bmo", "2025")]["present"]
+    assert not rows[("acv", "current")]["present"]  # the data.gouv.fr list of the day: not mirrored
     assert len(rows) == sum(len(d.vintages) for d in registry.catalog().values())

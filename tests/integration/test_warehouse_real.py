@@ -60,7 +60,7 @@ def test_sector_shares_sum_to_the_national_totals(warehouse):
            from bassins as b join national as n using (survey_year) left join lost as l using (survey_year)
            group by b.survey_year""",
     )
-    assert {r[0] for r in rows} == {2023, 2024}
+    assert {r[0] for r in rows} == {2023, 2024, 2025}
     for _, sectors_sum, national, shares in rows:
         assert sectors_sum == pytest.approx(national, rel=1e-9)
         assert shares == pytest.approx(1.0, rel=1e-9)
@@ -90,6 +90,9 @@ BREAKERS = {
     "where town_code = (select min(town_code) from mart_town__shortlist_inputs)",
     "check_mart_town_lycee_sector__shortlist_partners__unique_key": "insert into mart_town_lycee_sector__shortlist_partners "
     "select * from mart_town_lycee_sector__shortlist_partners limit 1",
+    "check_mart_town_sector__ranking__recommended_deliverable": "update mart_town_sector__ranking "
+    "set recommendation_rank = 1, recommendation_rank_low = 1, recommendation_rank_high = 1 "
+    "where rowid = (select min(rowid) from mart_town_sector__ranking where not is_in_operator_catalogue)",
     "check_ref_standardisation__coverage": "delete from ref_standardisation where indicator = 'log_hiring' and sector_code = 'BTP'",
 }
 
@@ -156,7 +159,8 @@ def test_the_same_inputs_give_the_same_ranking(ingested, warehouse, tmp_path):
     cfg, _ = ingested
     again = build_mod.build(cfg, cfg.build_parameters, target=tmp_path / "again.duckdb")
     sql = (
-        "select town_code, sector_code, rank, round(score, 9), reasons, suggested_level "
+        "select town_code, sector_code, rank, round(score, 9), reason_codes, suggested_level, "
+        "recommendation_rank, rank_low, rank_high, recommendation_rank_low, tie_group "
         "from mart_town_sector__ranking order by town_code, sector_code"
     )
     assert query(again.path, sql) == query(warehouse.path, sql)
@@ -197,6 +201,8 @@ def test_backtest_figures_are_in_the_warehouse(warehouse):
         warehouse.path,
         "select family, count(*) from mart_diagnostic__evaluation group by 1",
     ))
-    assert set(families) == {"split_half", "refresh_stability", "forecast_skill", "convergent_validity"}
+    assert set(families) == {
+        "split_half", "refresh_stability", "forecast_skill", "convergent_validity", "specificity"
+    }
     values = query(warehouse.path, "select value from mart_diagnostic__evaluation")
     assert all(-1 <= v[0] <= 1 for v in values)
