@@ -204,9 +204,12 @@ def reason_sentence(code: str, row: dict[str, Any]) -> str:
             f"{_ratio(row['location_quotient_high'])})"
         )
     if code == "difficulty":
+        local, national = row["difficulty_rate_shrunk"], row["national_difficulty_rate"]
+        # A reason is a rate above France's: one decimal more when whole percents tie.
+        digits = 1 if fmt.percent(local) == fmt.percent(national) else 0
         return (
-            f"difficulté : {fmt.percent(row['difficulty_rate_shrunk'])} des projets jugés "
-            f"difficiles (France {fmt.percent(row['national_difficulty_rate'])})"
+            f"difficulté : {fmt.percent(local, digits)} des projets jugés "
+            f"difficiles (France {fmt.percent(national, digits)})"
         )
     if code == "supply_gap":
         return (
@@ -291,14 +294,19 @@ def catalogue_flag(row: dict[str, Any]) -> str:
 
 def _recommended_sector(row: dict[str, Any], count: int) -> dict[str, Any]:
     interval = rank_interval(row["recommendation_rank_low"], row["recommendation_rank_high"])
+    # Equal 5th and 95th percentiles: the rank held in at least 90 % of the draws.
+    spread = (
+        "le même dans au moins 90 % des tirages"
+        if interval.isdigit()
+        else f"intervalle à 90 % : {interval}"
+    )
     return {
         "label": row["sector_label"],
         "reasons": [_capitalised(r) for r in reasons(row)],
         "interval": (
             f"Rang parmi les filières recommandables : {int(row['recommendation_rank'])} "
-            f"(intervalle à 90 % : {interval}) ; "
-            f"parmi les {count} recommandées dans {fmt.percent(row['probability_recommended'])} "
-            "des tirages."
+            f"({spread}) ; parmi les {count} recommandées dans "
+            f"{fmt.percent(row['probability_recommended'])} des tirages."
         ),
         "level": fmt.level(row["suggested_level"]),
         "catalogue": catalogue_note(row),
@@ -746,7 +754,8 @@ def status(row: dict[str, Any]) -> str:
         interval = rank_interval(
             row.get("recommendation_rank_low"), row.get("recommendation_rank_high")
         )
-        return text if interval == fmt.MISSING else f"{text} ({interval})"
+        # A single rank is the rank itself: only a range says something.
+        return f"{text} ({interval})" if "–" in interval else text
     text = exclusion_sentence(row)
     return text + (" ; à construire avec un partenaire" if row["is_partner_need"] else "")
 
@@ -1066,8 +1075,15 @@ def methode(town: TownData, site: SiteData) -> dict[str, Any]:
     minutes = site.parameters.get("catchment_minutes")
     evaluation, evaluation_all = evaluation_tables(site.evaluation)
     get = site.parameters.get
+    listed = set(site.vintages["dataset"])
     return {
         "sources": site.sources,
+        # Downloaded vintages of a source whose selection ref_vintages makes, left aside.
+        "unread": {
+            (src.dataset, src.vintage)
+            for src in site.sources
+            if src.dataset in listed and (src.dataset, src.vintage) not in site.built_vintages
+        },
         "vintages": vintages_table(site),
         "window": (
             {

@@ -179,6 +179,13 @@ def test_each_reason_code_is_worded_with_its_figures(code, expected):
     assert content.reason_sentence(code, row()) == expected
 
 
+def test_difficulty_reason_gains_a_decimal_when_whole_percents_tie():
+    sentence = content.reason_sentence(
+        "difficulty", row(difficulty_rate_shrunk=0.362, national_difficulty_rate=0.3581)
+    )
+    assert sentence == "difficulté : 36,2\u00a0% des projets jugés difficiles (France 35,8\u00a0%)"
+
+
 def test_reasons_follow_the_mart_order_and_unknown_codes_fail():
     codes = np.array(["market", "tension"])  # DuckDB's LIST arrives as a numpy array
     assert content.reasons(row(reason_codes=codes)) == [

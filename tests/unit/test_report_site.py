@@ -69,7 +69,7 @@ def ranking_rows(town_code: str, town_label: str, tied: bool) -> list[dict]:
                 "rank_low": float(rank),
                 "rank_high": rank + 1.4,
                 "recommendation_rank": rec,
-                "recommendation_rank_low": None if rec is None else 1.0,
+                "recommendation_rank_low": None if rec is None else float(rec),
                 "recommendation_rank_high": None if rec is None else 2.05,
                 "probability_first": None if rec is None else 0.6 / rec,
                 "probability_recommended": None if rec is None else 0.97 / rec,
@@ -294,18 +294,23 @@ def tables() -> dict[str, pd.DataFrame]:
             {
                 "built_at": ["2026-01-02 03:04:05+00:00"],
                 "parameters": [json.dumps({**MODEL_DEFAULTS, "turnkey_learners": 80.0})],
-                "vintages": [json.dumps([{"dataset": "bmo", "vintage": v} for v in VINTAGES])],
+                "vintages": [
+                    json.dumps(
+                        [{"dataset": "bmo", "vintage": v} for v in VINTAGES]
+                        + [{"dataset": "bmo_bassin_communes", "vintage": "2024"}]
+                    )
+                ],
             }
         ),
         "ref_vintages": pd.DataFrame(
             {
-                "dataset": ["bmo"] * 4,
-                "vintage": ["2022", *VINTAGES],
-                "preference": [2, 1, 1, 1],
-                "period": [None] * 4,
-                "note": [""] * 4,
-                "is_ingested": [True] * 4,
-                "is_selected": [False, True, True, True],
+                "dataset": ["bmo"] * 4 + ["bmo_bassin_communes"] * 2,
+                "vintage": ["2022", *VINTAGES, "2024", "2019"],
+                "preference": [2, 1, 1, 1, 1, 2],
+                "period": [None] * 6,
+                "note": [""] * 6,
+                "is_ingested": [True] * 6,
+                "is_selected": [False, True, True, True, True, False],
             }
         ),
         "mart_diagnostic__evaluation": pd.DataFrame(
@@ -334,6 +339,7 @@ def data_dir(tmp_path: Path) -> Path:
         con.execute(f"create table {name} as select * from given")  # noqa: S608
         con.unregister("given")
     con.execute("create view src_bmo as select 1 as x")
+    con.execute("create view src_bmo_bassin_communes as select 1 as x")
     con.close()
     polygons = data.polygon_path(tmp_path / "parsed")
     polygons.parent.mkdir(parents=True)
@@ -343,11 +349,13 @@ def data_dir(tmp_path: Path) -> Path:
             "geometry": [square(2.0, 45.0), square(2.1, 45.1), square(3.4, 49.0)],
         }
     ).to_parquet(polygons)
-    # A parsed vintage is a table and a record of its row count (connectors/parse.py).
-    record = tmp_path / "parsed" / "bmo" / "2024" / "record.json"
-    record.parent.mkdir(parents=True)
-    pd.DataFrame({"x": [1]}).to_parquet(record.with_name("table.parquet"))
-    record.write_text(json.dumps({"rows": 1, "rejected": 0, "key": "k"}))
+    # Parsed: bmo 2024 (read by the build) and the 2019 zonage (downloaded, left aside); a
+    # parsed vintage is a table and a record of its row count (connectors/parse.py).
+    for dataset, vintage in (("bmo", "2024"), ("bmo_bassin_communes", "2019")):
+        record = tmp_path / "parsed" / dataset / vintage / "record.json"
+        record.parent.mkdir(parents=True)
+        pd.DataFrame({"x": [1]}).to_parquet(record.with_name("table.parquet"))
+        record.write_text(json.dumps({"rows": 1, "rejected": 0, "key": "k"}))
     manifest = tmp_path / "raw" / "bmo" / "2024" / "manifest.json"
     manifest.parent.mkdir(parents=True)
     part = {
@@ -484,7 +492,10 @@ def test_synthese_recommends_from_the_catalogue_and_says_a_tie_with_ou(con, data
     ) in recommended
     assert "Difficulté : 62\u00a0% des projets jugés difficiles (France 48\u00a0%)" in recommended
     assert "Tension officielle 4/5" in partners
-    assert "(intervalle à 90 % : 1–2)" in recommended
+    assert "Rang parmi les filières recommandables : 1 (intervalle à 90 % : 1–2)" in recommended
+    assert (
+        "Rang parmi les filières recommandables : 2 (le même dans au moins 90 % des tirages)"
+    ) in recommended
     untied = section(pages[1].read_text(encoding="utf-8"), "synthese")
     assert f'<span class="name">1. {logistique}</span>' in untied
     assert '<span class="name">2. Bâtiment</span>' in untied
@@ -532,7 +543,7 @@ def test_specialisation_chart_and_gap_table(con, data_dir):
     assert "marché trop petit pour une cohorte : 50 projets par an, minimum 107" in ecarts
     assert "trop peu de projets pour être lu (4 par an)" in ecarts
     assert "hors catalogue de l&#39;opérateur ; à construire avec un partenaire" in ecarts
-    assert "recommandable, n° 1 (1–2)" in ecarts
+    assert "recommandable, n° 1 (1–2)" in ecarts and "recommandable, n° 2</td>" in ecarts
     # Rank 2 of 5 with its interval; a contribution of -0.0003 is 0, not "-0,00".
     assert '<td class="num">2</td><td class="num">2–3</td>' in ecarts
     assert "-0,00" not in ecarts
@@ -544,6 +555,10 @@ def test_methode_shows_window_vintages_and_evaluation(con, data_dir):
     assert "cumule les vagues BMO 2023 à 2025 (3 vagues)" in methode
     assert "107 projets de recrutement par an" in methode
     assert "<td>2023, 2024, 2025</td><td>2022</td>" in methode
+    # The sources table marks the downloaded vintage the build left aside, only that one.
+    assert "<td>2024</td>" in methode
+    assert methode.count("non lu par cette construction") == 1
+    assert "<td>2019<br><small>non lu par cette construction</small></td>" in methode
     # The headline figure is the latest comparison, with its target; every one is in the details.
     headline = methode.split("Toutes les comparaisons")[0]
     assert (
