@@ -12,7 +12,7 @@ import re
 import requests
 
 from connectors.errors import DownloadError
-from connectors.http import HttpConfig
+from connectors.http import HttpConfig, redirect_refusal
 from connectors.registry import DataGouvResource
 
 
@@ -58,4 +58,13 @@ def resolve(
             **err,
         )
     best = max(matches, key=lambda r: r.get("last_modified") or "")
+    # The API's answer sends the download elsewhere, like a redirect: the same policy applies.
+    refusal = redirect_refusal(api_url, str(best.get("url", "")))
+    if refusal:
+        raise DownloadError(
+            problem=f"the API sends resource {best.get('title')!r} elsewhere: {refusal}",
+            hint="if this host really serves the publisher's files, add it to "
+            "connectors/redirect_hosts.toml (after checking it)",
+            **err,
+        )
     return best["url"]

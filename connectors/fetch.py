@@ -1,14 +1,17 @@
 """Fetch one dataset vintage: resolve its source (official URL, data.gouv.fr API or mirror),
-download each part conditionally, store it immutably and update the manifest last."""
+download each part conditionally and store it immutably. A new revision is *staged*, not made
+current: `connectors/parse.py` publishes it once it parsed and passed its contract, or
+quarantines it (write–audit–publish, see `connectors/rawstore.py`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
 from connectors import datagouv, rawstore
+from connectors.errors import DownloadError
 from connectors.http import HttpConfig, Transfer, copy_local, download
 from connectors.mirror import Mirror
 from connectors.registry import Vintage
@@ -18,9 +21,10 @@ from connectors.registry import Vintage
 class FetchOutcome:
     dataset: str
     vintage: str
-    status: str  # "downloaded" | "unchanged"
+    status: str  # "downloaded" (a revision is staged for its parse) | "unchanged"
     bytes: int
     source: str
+    warnings: tuple[str, ...] = field(default=())
 
 
 def sources(
@@ -48,6 +52,26 @@ def sources(
     return vintage.part_urls()
 
 
+def _usable(raw_dir: Path, ds: str, vname: str, entry: dict | None) -> dict | None:
+    """The previous entry of a part if its stored file is still intact; otherwise None, so that
+    the part is downloaded again without conditions (a deleted or altered raw file is repaired by
+    the next fetch, no --force needed)."""
+    if entry is None:
+        return None
+    path = rawstore.vintage_dir(raw_dir, ds, vname) / entry["path"]
+    return entry if rawstore.stored_intact(path, entry["sha256"]) else None
+
+
+def _reverted(previous: dict | None, parts: dict[str, dict]) -> dict | None:
+    """The history entry whose revision the publisher serves again, if it is not the current."""
+    if previous is None or rawstore.same_revision(previous["parts"], parts):
+        return None
+    return next(
+        (h for h in reversed(previous["history"]) if rawstore.same_revision(h["parts"], parts)),
+        None,
+    )
+
+
 def fetch_vintage(
     vintage: Vintage,
     *,
@@ -63,19 +87,21 @@ def fetch_vintage(
     prev_parts = {} if (previous is None or force) else previous["parts"]
     tmp_dir = raw_dir / ".tmp"
     entries: dict[str, dict] = {}
-    changed = False
     total = 0
     where = sources(vintage, mirror=mirror, session=session, cfg=cfg, datagouv_api=datagouv_api)
     for part, src in where.items():
-        prev = prev_parts.get(part)
+        prev = _usable(raw_dir, ds, vname, prev_parts.get(part))
         asked = src.resolve().as_uri() if isinstance(src, Path) else src
         same_source = prev is not None and prev["url_asked"] == asked
-        etag = prev.get("etag") if same_source else None
-        last_mod = prev.get("last_modified") if same_source else None
         transfer: Transfer
         if isinstance(src, Path):
             transfer = copy_local(
-                src, tmp_dir, cfg, dataset=ds, vintage=vname, last_modified=last_mod
+                src,
+                tmp_dir,
+                cfg,
+                dataset=ds,
+                vintage=vname,
+                known_sha256=prev["sha256"] if same_source else None,
             )
         else:
             transfer = download(
@@ -85,8 +111,8 @@ def fetch_vintage(
                 cfg,
                 dataset=ds,
                 vintage=vname,
-                etag=etag,
-                last_modified=last_mod,
+                etag=prev.get("etag") if same_source else None,
+                last_modified=prev.get("last_modified") if same_source else None,
             )
         if transfer.status == "not_modified":
             entry = {**prev, "checked_at": rawstore.now()}
@@ -99,20 +125,43 @@ def fetch_vintage(
                 fallback_name=f"{ds}-{vname}{'-' + part if part else ''}",
                 expected_sha256=vintage.sha256 if not vintage.parts else None,
                 max_unpacked=cfg.max_bytes * 4,
+                max_ratio=cfg.max_compression_ratio,
             )
-            if prev is None or prev["sha256"] != entry["sha256"]:
-                changed = True
-            else:
-                entry["fetched_at"] = prev["fetched_at"]
+            known = prev_parts.get(part)
+            if known is not None and known["sha256"] == entry["sha256"]:
+                # the same revision (downloaded again to repair its stored file)
+                entry["fetched_at"] = known["fetched_at"]
         entries[part] = entry
         total += entry["bytes"]
-    history = list(previous.get("history", [])) if previous else []
-    if changed and previous is not None:
-        history.append({"replaced_at": rawstore.now(), "parts": previous["parts"]})
-    manifest = {"dataset": ds, "vintage": vname, "parts": entries, "history": history}
-    rawstore.write_json_atomic(
-        rawstore.vintage_dir(raw_dir, ds, vname) / rawstore.MANIFEST, manifest
-    )
     first = next(iter(entries.values()))
     source = first["url_asked"] if len(entries) == 1 else f"{len(entries)} parts"
-    return FetchOutcome(ds, vname, "downloaded" if changed else "unchanged", total, source)
+    if previous is not None and rawstore.same_revision(previous["parts"], entries):
+        # Nothing new: the current revision was checked (and repaired if its file was damaged).
+        rawstore.write_json_atomic(
+            rawstore.vintage_dir(raw_dir, ds, vname) / rawstore.MANIFEST,
+            {**previous, "parts": entries},
+        )
+        rawstore.drop_staged(raw_dir, ds, vname)
+        return FetchOutcome(ds, vname, "unchanged", total, source)
+    staged = {"dataset": ds, "vintage": vname, "parts": entries}
+    warnings: tuple[str, ...] = ()
+    old = _reverted(previous, entries)
+    if old is not None:
+        current = next(iter(previous["parts"].values()))
+        went_back = (
+            f"the publisher serves again the revision replaced on {old['replaced_at'][:10]}, "
+            f"older than the current one (sha256 {current['sha256'][:16]}, fetched "
+            f"{str(current.get('fetched_at', ''))[:10]})"
+        )
+        if not force:
+            rawstore.quarantine_staged(raw_dir, ds, vname, staged, went_back)
+            raise DownloadError(
+                ds,
+                vname,
+                f"{went_back}; it was quarantined and the current revision stays in use",
+                where=source,
+                hint=f"if going back is intended, run `gpect fetch -d {ds} -v {vname} --force`",
+            )
+        warnings = (f"{went_back}; accepted because of --force",)
+    rawstore.write_staged(raw_dir, ds, vname, staged)
+    return FetchOutcome(ds, vname, "downloaded", total, source, warnings)

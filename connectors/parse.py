@@ -9,6 +9,11 @@ extra columns are ignored but recorded. Values that do not fit their declared ty
 (`<vintage>.rejects.csv`) and counted; past the declared share the whole vintage is refused.
 Statistical-secret cells (`*`) of `secret_count` columns become NULL with an explicit
 `<column>_is_secret` flag; in any other column a `*` is a value that does not fit and is rejected.
+
+Write–audit–publish: a parse reads the revision the fetch staged (or the current one), checks the
+dataset's contract (`connectors/registry.py`: unique keys, row counts and totals against the
+accepted revision) and only then replaces the parsed table and publishes the revision in the raw
+manifest. A refused staged revision is quarantined and the previous table stays as it was.
 """
 
 from __future__ import annotations
@@ -23,14 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow
+import pyarrow.parquet as pq
 
-from connectors import rawstore
+from connectors import rawstore, registry
+from connectors.cells import write_csv
 from connectors.errors import ParseError
 from connectors.readers import read_frame
 from connectors.registry import Vintage
 
 COLUMN_MAP_DIR = Path(__file__).with_name("column_maps")
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: declared null markers only in xlsx, data contracts
 SECRET = "*"
 DEFAULT_MAX_REJECT_SHARE = 0.001
 
@@ -61,6 +69,7 @@ class ParseOutcome:
     rows: int
     rejected: int
     path: Path
+    warnings: tuple[str, ...] = ()
 
 
 def column_map_path(name: str) -> Path:
@@ -196,24 +205,193 @@ def parsed_paths(parsed_dir: Path, dataset: str, vintage: str) -> tuple[Path, Pa
 
 
 def read_record(parsed_dir: Path, dataset: str, vintage: str) -> dict[str, Any] | None:
-    _, record_path, _ = parsed_paths(parsed_dir, dataset, vintage)
-    if not record_path.exists():
-        return None
-    return json.loads(record_path.read_text(encoding="utf-8"))
+    """The parse record, or None when it is absent or damaged (the next parse rewrites it)."""
+    return record_problem(parsed_dir, dataset, vintage)[0]
+
+
+def record_problem(
+    parsed_dir: Path, dataset: str, vintage: str
+) -> tuple[dict[str, Any] | None, str | None]:
+    """(record, None), (None, None) when absent, or (None, what is wrong): a damaged record, or
+    a parsed table that is missing or unreadable while its record says it was written."""
+    table_path, record_path, _ = parsed_paths(parsed_dir, dataset, vintage)
+    record, problem = rawstore.load_json(record_path, {"rows": int, "rejected": int, "key": str})
+    if record is None:
+        return None, problem
+    if not table_intact(table_path, record["rows"]):
+        return (
+            None,
+            f"{table_path.name} is missing, unreadable or not the {record['rows']} rows recorded",
+        )
+    return record, None
+
+
+def table_intact(path: Path, rows: int) -> bool:
+    """The Parquet footer reads and holds the recorded row count (cheap: no data is read)."""
+    try:
+        return pq.read_metadata(path).num_rows == rows
+    except (OSError, pyarrow.ArrowException):
+        return False
+
+
+def _change(new: float, old: float) -> float:
+    return abs(new - old) / old if old else (0.0 if new == old else float("inf"))
+
+
+def check_contract(
+    table: pd.DataFrame,
+    vintage: Vintage,
+    previous: dict[str, Any] | None,
+    previous_vintage: tuple[str, dict[str, Any]] | None,
+    err: dict[str, str],
+) -> tuple[dict[str, float], list[str]]:
+    """(totals, warnings) of a parsed table under its dataset's contract; ParseError when a hard
+    bound is crossed: a key column NULL or duplicated, the row count or a total moved beyond
+    `rows_refuse` against the accepted revision of this vintage (`previous`)."""
+    contract = vintage.contract
+    keys = list(contract["keys"])
+    if keys:
+        null = table[keys].isna().any(axis=1)
+        if null.any():
+            rows = ", ".join(str(r) for r in table.loc[null, "source_row"].head(5))
+            raise ParseError(
+                problem=f"{int(null.sum())} rows have no value in the key columns {keys} "
+                f"(source rows {rows})",
+                hint="the file lost a column or has blank lines in it; check it before it is used",
+                **err,
+            )
+        dup = table.duplicated(keys, keep=False)
+        if dup.any():
+            shown = (
+                table.loc[dup, [*keys, "source_row"]]
+                .groupby(keys, dropna=False)["source_row"]
+                .apply(lambda r: "/".join(str(x) for x in r))
+                .head(5)
+            )
+            examples = "; ".join(
+                f"{dict(zip(keys, k if isinstance(k, tuple) else (k,), strict=True))} at source "
+                f"rows {rows}"
+                for k, rows in shown.items()
+            )
+            raise ParseError(
+                problem=f"{int(dup.sum())} rows share their key {keys} with another row: "
+                f"{examples}",
+                hint="the file holds duplicated rows (which would be counted twice); ask the "
+                "publisher or fix the catalogue's contract keys",
+                **err,
+            )
+    totals = {c: float(table[c].sum()) for c in contract["totals"]}
+    measures = {"rows": float(len(table)), **{f"total of {c}": v for c, v in totals.items()}}
+    warnings: list[str] = []
+    if previous is not None:
+        before = {"rows": float(previous["rows"])}
+        before |= {f"total of {c}": float(v) for c, v in previous.get("totals", {}).items()}
+        for name, value in measures.items():
+            if name not in before:
+                continue
+            change = _change(value, before[name])
+            text = (
+                f"{name} {value:,.0f} against {before[name]:,.0f} in the accepted revision "
+                f"(a {100 * change:.0f} % change)"
+            )
+            if change > contract["rows_refuse"]:
+                raise ParseError(
+                    problem=f"{text}, beyond the {100 * contract['rows_refuse']:.0f} % the "
+                    "contract allows",
+                    hint="the file is truncated, duplicated or another table; check it, and if "
+                    "the change is real, raise rows_refuse in the dataset's contract",
+                    **err,
+                )
+            if change > contract["rows_warn"]:
+                warnings.append(f"{text}: check it")
+    bound = contract.get("vintage_rows_warn")
+    if bound is not None and previous_vintage is not None:
+        name, record = previous_vintage
+        change = _change(len(table), record["rows"])
+        if change > bound:
+            warnings.append(
+                f"{len(table):,} rows against {record['rows']:,} in vintage {name} (a "
+                f"{100 * change:.0f} % change, over the {100 * bound:.0f} % expected): check it"
+            )
+    return totals, warnings
+
+
+def _previous_vintage(
+    parsed_dir: Path, dataset: str, vintage: str
+) -> tuple[str, dict[str, Any]] | None:
+    """The accepted parse of the vintage just before this one (by name), if any."""
+    names = sorted(registry.get(dataset).vintages) if dataset in registry.catalog() else []
+    earlier = [n for n in names if n < vintage]
+    for name in reversed(earlier):
+        record = read_record(parsed_dir, dataset, name)
+        if record is not None:
+            return name, record
+    return None
 
 
 def parse_vintage(
     vintage: Vintage, column_map: str, *, raw_dir: Path, parsed_dir: Path, force: bool = False
 ) -> ParseOutcome:
+    """Parse the staged revision (or re-parse the current one); publish it only if accepted."""
+    ds, vname = vintage.dataset, vintage.name
+    staged = rawstore.read_staged(raw_dir, ds, vname)
+    if staged is None:
+        return _parse(
+            vintage, column_map, None, raw_dir=raw_dir, parsed_dir=parsed_dir, force=force
+        )
+    try:
+        outcome = _parse(
+            vintage, column_map, staged, raw_dir=raw_dir, parsed_dir=parsed_dir, force=True
+        )
+    except ParseError as exc:
+        rawstore.quarantine_staged(raw_dir, ds, vname, staged, str(exc))
+        current = rawstore.read_manifest(raw_dir, ds, vname)
+        first = next(iter(staged["parts"].values()))
+        if current and current["parts"]:
+            kept = next(iter(current["parts"].values()))
+            stays = (
+                f"the previous revision (sha256 {kept['sha256'][:16]}, fetched "
+                f"{str(kept.get('fetched_at', ''))[:10]}) stays current"
+            )
+        else:
+            stays = "no revision of this vintage has been accepted yet"
+        raise ParseError(
+            ds,
+            vname,
+            f"{exc.problem}; this revision (sha256 {first['sha256'][:16]}) was quarantined "
+            f"and {stays}",
+            where=exc.where,
+            hint=exc.hint,
+        ) from exc
+    rawstore.publish_staged(raw_dir, ds, vname, staged)
+    return outcome
+
+
+def _parse(
+    vintage: Vintage,
+    column_map: str,
+    staged: dict[str, Any] | None,
+    *,
+    raw_dir: Path,
+    parsed_dir: Path,
+    force: bool,
+) -> ParseOutcome:
     ds, vname = vintage.dataset, vintage.name
     table_path, record_path, rejects_path = parsed_paths(parsed_dir, ds, vname)
-    manifest = rawstore.read_manifest(raw_dir, ds, vname)
+    manifest = staged or rawstore.read_manifest(raw_dir, ds, vname)
     if manifest is None:
-        raise ParseError(ds, vname, "nothing fetched yet", hint="run `gpect fetch` first")
+        damaged = rawstore.manifest_problem(raw_dir, ds, vname)
+        raise ParseError(
+            ds,
+            vname,
+            damaged or "nothing fetched yet",
+            hint=f"run `gpect fetch -d {ds} -v {vname}`"
+            + (", which rebuilds it" if damaged else " first"),
+        )
     map_text = column_map_path(column_map).read_bytes()
     key = parse_key(vintage, manifest) + hashlib.sha256(map_text).hexdigest()[:16]
     previous = read_record(parsed_dir, ds, vname)
-    if not force and previous and previous.get("key") == key and table_path.exists():
+    if not force and previous and previous.get("key") == key:
         return ParseOutcome(
             ds, vname, "unchanged", previous["rows"], previous["rejected"], table_path
         )
@@ -290,6 +468,9 @@ def parse_vintage(
             **err,
         )
     table = out[~bad_rows].reset_index(drop=True)
+    totals, warnings = check_contract(
+        table, vintage, previous, _previous_vintage(parsed_dir, ds, vname), err
+    )
     table_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = table_path.with_name(f".{table_path.name}.{os.getpid()}.tmp")
     if "geometry" in table.columns:
@@ -300,7 +481,7 @@ def parse_vintage(
         table.to_parquet(tmp, index=False)
     os.replace(tmp, table_path)
     if rejects:
-        pd.DataFrame(rejects).to_csv(rejects_path, index=False)
+        write_csv(pd.DataFrame(rejects), rejects_path)
     else:
         rejects_path.unlink(missing_ok=True)
     record = {
@@ -309,6 +490,8 @@ def parse_vintage(
         "key": key,
         "rows": len(table),
         "rejected": rejected,
+        "totals": totals,
+        "warnings": warnings,
         "secret_cells": secrets,
         "columns": {c: str(t) for c, t in table.dtypes.items()},
         "ignored_source_columns": ignored,
@@ -316,4 +499,4 @@ def parse_vintage(
         "parsed_at": rawstore.now(),
     }
     rawstore.write_json_atomic(record_path, record)
-    return ParseOutcome(ds, vname, "parsed", len(table), rejected, table_path)
+    return ParseOutcome(ds, vname, "parsed", len(table), rejected, table_path, tuple(warnings))

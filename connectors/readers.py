@@ -67,7 +67,7 @@ def _read_csv(src: io.BytesIO | Path, fmt: dict[str, Any]) -> pd.DataFrame:
         sep=fmt["sep"],
         encoding=fmt["encoding"],
         dtype=str,
-        keep_default_na=False,
+        keep_default_na=False,  # declared null markers only (format.na_values)
         skiprows=fmt.get("skiprows", 0),
         header=0 if fmt.get("header", True) else None,
         quotechar=fmt.get("quotechar", '"'),
@@ -100,6 +100,9 @@ def _read_excel(
         sheet_name=sheet if fmt.get("sheet") is not None else 0,
         engine="calamine",
         dtype=str,
+        # Only the catalogue's declared null markers are nulls: pandas' defaults would turn
+        # "n/a", "NA", "null"… into NULLs without a trace (an empty cell stays "").
+        keep_default_na=False,
         skiprows=fmt.get("skiprows", 0),
         header=0 if fmt.get("header", True) else None,
     )

@@ -5,6 +5,14 @@ module loads and validates it. A vintage gives either an official download URL (
 part, for sources split into several files) or, where the publisher's URL changes at each revision
 (data.gouv.fr static resources), a dataset slug plus a resource-title pattern that
 `connectors.datagouv` resolves at fetch time.
+
+A dataset (or one of its vintages) may declare a data contract, checked on every parse
+(`connectors/parse.py`) before the parsed table replaces the previous one:
+`contract = { keys = [...], totals = [...], rows_warn = 0.1, rows_refuse = 0.5,
+vintage_rows_warn = 0.2 }` — the columns that identify a row (duplicates and NULLs refused), the
+count columns whose sums are compared like the row count, the relative change of the row count
+(and totals) against the previously accepted revision of the same vintage beyond which the parse
+warns or is refused, and the change against the previous vintage of the dataset that warns.
 """
 
 from __future__ import annotations
@@ -34,6 +42,10 @@ FORMAT_KEYS = {
     "na_values",
 }
 KINDS = {"csv", "xlsx", "xls", "json", "geojson", "gpkg"}
+CONTRACT_KEYS = {"keys", "totals", "rows_warn", "rows_refuse", "vintage_rows_warn"}
+# A refreshed revision of a vintage whose row count (or a total) moved by more than these shares
+# against the accepted one warns, or is refused (a truncated or duplicated file, a wrong sheet).
+DEFAULT_CONTRACT = {"keys": [], "totals": [], "rows_warn": 0.1, "rows_refuse": 0.5}
 
 
 class CatalogError(ValueError):
@@ -56,6 +68,7 @@ class Vintage:
     sha256: str | None
     fmt: dict[str, Any]
     note: str
+    contract: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_CONTRACT))
 
     def part_urls(self) -> dict[str, str]:
         """Official URL of each part ('' is the single part of an unsplit source)."""
@@ -89,9 +102,26 @@ class Dataset:
             ) from None
 
 
-def _vintage(dataset_id: str, name: str, raw: dict[str, Any], base_fmt: dict[str, Any]) -> Vintage:
+def _contract(where: str, *layers: dict[str, Any]) -> dict[str, Any]:
+    contract = dict(DEFAULT_CONTRACT)
+    for layer in layers:
+        if set(layer) - CONTRACT_KEYS:
+            raise CatalogError(
+                f"{where}: unknown contract keys {sorted(set(layer) - CONTRACT_KEYS)}"
+            )
+        contract.update(layer)
+    return contract
+
+
+def _vintage(
+    dataset_id: str,
+    name: str,
+    raw: dict[str, Any],
+    base_fmt: dict[str, Any],
+    base_contract: dict[str, Any],
+) -> Vintage:
     where = f"catalogue entry {dataset_id} vintage {name}"
-    unknown = set(raw) - {"url", "datagouv", "parts", "sha256", "format", "note"}
+    unknown = set(raw) - {"url", "datagouv", "parts", "sha256", "format", "note", "contract"}
     if unknown:
         raise CatalogError(f"{where}: unknown keys {sorted(unknown)}")
     url = raw.get("url")
@@ -117,6 +147,7 @@ def _vintage(dataset_id: str, name: str, raw: dict[str, Any], base_fmt: dict[str
         sha256=raw.get("sha256"),
         fmt=fmt,
         note=raw.get("note", ""),
+        contract=_contract(where, base_contract, raw.get("contract", {})),
     )
 
 
@@ -142,7 +173,7 @@ def load_catalog(directory: Path = CATALOG_DIR) -> dict[str, Dataset]:
                 column_map=raw.get("column_map", ds_id),
                 description=raw.get("description", ""),
                 vintages={
-                    str(v): _vintage(ds_id, str(v), vraw, base_fmt)
+                    str(v): _vintage(ds_id, str(v), vraw, base_fmt, raw.get("contract", {}))
                     for v, vraw in raw["vintages"].items()
                 },
             )

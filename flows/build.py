@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from connectors import candidates as candidates_mod
 from connectors import parse, registry
 from flows import diagnostic
 from flows.settings import REPO_ROOT, Settings
@@ -38,6 +39,16 @@ _IDENT = re.compile(r"\b((?:stg|int|mart|src|ref|param)_[a-z0-9_]+)\b")
 
 class BuildError(RuntimeError):
     """The warehouse was not published; the message says which step or check failed."""
+
+
+# Publish guards, beyond the SQL checks: a warehouse is never published with one of these marts
+# empty (others may legitimately be, e.g. no partner lycée among a few towns), with no candidate
+# town, or with more than MAX_UNRANKED_SHARE of its towns lacking a sector ranking.
+TOWNS_TABLE = "mart_town__profile"
+RANKING_TABLE = "mart_town_sector__ranking"
+NOT_EMPTY = (TOWNS_TABLE, RANKING_TABLE, "mart_town__catchment_communes")
+MAX_UNRANKED_SHARE = 0.0
+SHOWN_ROWS = 5  # failing rows named in a message
 
 
 @dataclass(frozen=True)
@@ -200,14 +211,46 @@ def register_vintages(
     return [r for r in declared if r["is_selected"]]
 
 
-def register_parameters(
-    con: duckdb.DuckDBPyConnection, params: dict[str, float], candidates: list[str] | None
-) -> None:
+def register_parameters(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> None:
     con.execute("create table param_settings (name varchar primary key, value double)")
     con.executemany("insert into param_settings values (?, ?)", list(params.items()))
     con.execute("create table param_candidates (commune_code varchar primary key)")
-    if candidates:
-        con.executemany("insert into param_candidates values (?)", [[c] for c in candidates])
+
+
+def resolve_candidates(
+    con: duckdb.DuckDBPyConnection, entries: list[candidates_mod.Entry]
+) -> list[str]:
+    """Current commune codes of a candidates list, against the warehouse's reference geography
+    (`int_geo__communes`) and INSEE's passage table (`int_geo__code_passage`), both built before
+    the first model that reads `param_candidates`."""
+    towns = con.execute(
+        "select commune_code as town_code, commune_label as town_label, departement_code "
+        "from int_geo__communes"
+    ).df()
+    passage: dict[str, list[str]] = {}
+    for old, current in con.execute(
+        "select old_code, current_code from int_geo__code_passage where old_code <> current_code "
+        "order by 1, 2"
+    ).fetchall():
+        passage.setdefault(old, []).append(current)
+    try:
+        return candidates_mod.resolve(
+            entries,
+            towns,
+            passage=passage,
+            unknown_code="not a commune code of the reference geography (COG 2025) nor a "
+            "former code INSEE's passage table knows",
+        )
+    except candidates_mod.CandidatesError as exc:
+        raise BuildError(f"{exc}\nFix the list; the previous warehouse is kept.") from exc
+
+
+def _rows_text(columns: list[str], rows: list[tuple]) -> str:
+    shown = "; ".join(
+        ", ".join(f"{c}={v!r}" for c, v in zip(columns, row, strict=True))
+        for row in rows[:SHOWN_ROWS]
+    )
+    return shown + (f"; … and {len(rows) - SHOWN_ROWS} more" if len(rows) > SHOWN_ROWS else "")
 
 
 def run_checks(
@@ -216,11 +259,36 @@ def run_checks(
     results, failures = {}, []
     for check in checks:
         # Checks return failing rows only: zero on a good build, so fetching them all is cheap.
-        rows = con.execute(check.sql).fetchall()
+        cursor = con.execute(check.sql)
+        rows = cursor.fetchall()
         results[check.name] = len(rows)
         if rows:
-            failures.append(f"{check.name}: {len(rows)} failing rows, e.g. {rows[:3]}")
+            columns = [d[0] for d in cursor.description]
+            failures.append(f"{check.name}: {len(rows)} failing rows: {_rows_text(columns, rows)}")
     return results, failures
+
+
+def publish_guards(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> list[str]:
+    """Why the warehouse must not be published beyond its checks: an empty NOT_EMPTY mart, no
+    town, towns without a sector ranking (more than MAX_UNRANKED_SHARE of them)."""
+    missing = [name for name in NOT_EMPTY if name not in tables]
+    if missing:
+        return [f"{', '.join(missing)} not built: the publish guards need them"]
+    failures = [f"{name} is empty" for name in NOT_EMPTY if not tables[name]]
+    if tables[TOWNS_TABLE] == 0:
+        return failures + ["no candidate town: the warehouse would have no town to report on"]
+    unranked = con.execute(
+        f"select t.town_code, t.town_label from {TOWNS_TABLE} as t "  # noqa: S608
+        f"where not exists (select 1 from {RANKING_TABLE} as r where r.town_code = t.town_code) "
+        "order by t.town_code"
+    ).fetchall()
+    if len(unranked) > MAX_UNRANKED_SHARE * tables[TOWNS_TABLE]:
+        failures.append(
+            f"{len(unranked)} of {tables[TOWNS_TABLE]} towns have no sector ranking (at most "
+            f"{100 * MAX_UNRANKED_SHARE:g} % may): "
+            + _rows_text(["town_code", "town_label"], unranked)
+        )
+    return failures
 
 
 def build(
@@ -233,8 +301,19 @@ def build(
     target: Path | None = None,
     without: str | None = None,
 ) -> BuildResult:
-    """Build, check and publish; `without` makes a partial build (no checks, for `reference`)."""
+    """Build, check and publish; `without` makes a partial build (no checks, for `reference`).
+
+    `candidates` are the lines of a candidates list (`connectors/candidates.py`), resolved to
+    current commune codes once the reference geography is built; None keeps the default towns.
+    """
     start = time.perf_counter()
+    entries = None
+    if candidates is not None:
+        try:
+            entries = candidates_mod.parse_lines(candidates)
+        except candidates_mod.CandidatesError as exc:
+            raise BuildError(f"{exc}\nFix the list; the previous warehouse is kept.") from exc
+    codes: list[str] | None = None
     target = target or settings.warehouse
     models, checks = discover(sql_dir, without)
     if without:
@@ -254,9 +333,12 @@ def build(
             )
         register_reference(con, reference_dir)
         vintages = register_vintages(con, settings, reference_dir)
-        register_parameters(con, params, candidates)
+        register_parameters(con, params)
         tables = {}
         for model in models:
+            if entries is not None and codes is None and "param_candidates" in model.refs:
+                codes = resolve_candidates(con, entries)
+                con.executemany("insert into param_candidates values (?)", [[c] for c in codes])
             try:
                 if model.run:
                     frame = model.run(con, params)
@@ -273,6 +355,8 @@ def build(
             count_sql = f"select count(*) from {_name(model.name)}"  # noqa: S608
             tables[model.name] = con.execute(count_sql).fetchone()[0]
         check_results, failures = run_checks(con, checks)
+        if not without:
+            failures += publish_guards(con, tables)
         if failures:
             raise BuildError(
                 "checks failed, the previous warehouse is kept:\n  " + "\n  ".join(failures)
@@ -282,7 +366,7 @@ def build(
             "?::json as parameters, ?::json as candidates, ?::json as vintages",
             [
                 json.dumps(params),
-                json.dumps(candidates),
+                json.dumps(codes),
                 json.dumps([{"dataset": v["dataset"], "vintage": v["vintage"]} for v in vintages]),
             ],
         )

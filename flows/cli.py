@@ -4,7 +4,6 @@ are for scheduled or deployed runs (a flow pays a ~15 s ephemeral server start, 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -24,14 +24,30 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
+from connectors import candidates as candidates_mod
 from flows import build as build_mod
 from flows import freshness, ingest, lock
 from flows import settings as settings_mod
 from flows.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# Markup ([red]…[/red]) is written only in gpect's own strings; text from the data, the files and
+# the settings is passed through `escape` or as `Text`, so a header or a name holding "[/red]" is
+# printed as it is instead of being interpreted (or crashing rich).
 console = Console()
+
+
+@app.callback()
+def startup() -> None:
+    """Every GPECT_* setting is checked once, before any command runs."""
+    try:
+        settings_mod.load()
+    except settings_mod.SettingsError as exc:
+        console.print(f"[red]Invalid settings[/red]: {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+
 
 MirrorOpt = Annotated[
     str | None,
@@ -72,8 +88,8 @@ def data_lock(cfg: Settings) -> Iterator[lock.Held]:
     def waiting(holder: lock.Holder | None) -> None:
         who = holder.describe() if holder else "another run"
         console.print(
-            f"[yellow]Waiting[/yellow] up to {cfg.lock_timeout:g} s for {who} "
-            f"to release {cfg.data_dir}…"
+            f"[yellow]Waiting[/yellow] up to {cfg.lock_timeout:g} s for {escape(who)} "
+            f"to release {escape(str(cfg.data_dir))}…"
         )
 
     try:
@@ -85,17 +101,17 @@ def data_lock(cfg: Settings) -> Iterator[lock.Held]:
         ) as held:
             if held.took_over:
                 console.print(
-                    f"[yellow]Took over[/yellow] the lock left by {held.took_over.describe()}, "
-                    "which is no longer running."
+                    f"[yellow]Took over[/yellow] the lock left by "
+                    f"{escape(held.took_over.describe())}, which is no longer running."
                 )
             if held.removed:
                 console.print(
                     f"Removed {len(held.removed)} work files left by killed runs: "
-                    + ", ".join(p.name for p in held.removed[:5])
+                    + escape(", ".join(p.name for p in held.removed[:5]))
                 )
             yield held
     except lock.LockBusy as exc:
-        console.print(f"[red]Busy[/red]: {exc}")
+        console.print(f"[red]Busy[/red]: {escape(str(exc))}")
         raise typer.Exit(3) from exc
 
 
@@ -103,17 +119,28 @@ def run_fetch(
     mirror: str | None, dataset, vintage, force: bool, *, detail: bool = True
 ) -> list[ingest.SourceStatus]:
     """Fetch and parse with a progress bar; `detail` prints one row per dataset vintage."""
+    problem = settings_mod.mirror_problem(mirror, "--mirror")
+    if problem:
+        console.print(f"[red]Invalid option[/red]: {escape(problem)}")
+        raise typer.Exit(2)
     cfg = settings_mod.load().with_overrides(mirror=mirror)
     where = cfg.mirror or "official URLs"
-    console.print(f"Fetching from [bold]{where}[/bold] into {cfg.raw_dir}")
+    console.print(f"Fetching from [bold]{escape(where)}[/bold] into {escape(str(cfg.raw_dir))}")
     selected = ingest.select(dataset, vintage)
     with data_lock(cfg), progress_bar() as bar:
         job = bar.add_task("sources", total=len(selected))
 
         def tick(row: ingest.SourceStatus) -> None:
-            bar.update(job, advance=1, description=f"{row.dataset} {row.vintage}: {row.status}")
+            bar.update(
+                job,
+                advance=1,
+                description=escape(f"{row.dataset} {row.vintage}: {row.status}"),
+            )
             if row.status == "failed":
-                bar.console.print(f"[red]✗[/red] {row.message}")
+                bar.console.print(f"[red]✗[/red] {escape(row.message)}")
+            elif row.message and row.status in ("downloaded", "unchanged"):
+                # warnings of an accepted revision (contract bounds, quarantined rows)
+                bar.console.print(f"[yellow]![/yellow] {escape(row.message)}")
 
         results = ingest.ingest(cfg, dataset, vintage, force=force, on_done=tick)
         bar.update(job, description="sources")
@@ -124,11 +151,11 @@ def run_fetch(
         for r in results:
             style = _status_style(r.status)
             table.add_row(
-                r.dataset,
-                r.vintage,
+                Text(r.dataset),
+                Text(r.vintage),
                 "" if r.rows is None else f"{r.rows:,}",
-                f"[{style}]{r.status}[/]" if style else r.status,
-                r.source or r.message,
+                Text(r.status, style=style),
+                Text(r.source or r.message),
             )
         console.print(table)
     console.print(fetch_counts(results))
@@ -174,20 +201,24 @@ CandidatesOpt = Annotated[
     str | None,
     typer.Option(
         "--candidates",
-        help="File of INSEE commune codes (one per line) replacing the default ACV towns.",
+        help="File of the candidate towns replacing the default ACV towns: INSEE commune codes "
+        "or names, one per line ('Name (département)' for homonyms; '#' comments).",
     ),
 ]
 
 
 def read_candidates(path: str | None) -> list[str] | None:
+    """The lines of a candidates file, checked at the door (UTF-8, grammar, duplicates); the
+    build resolves them against the reference geography."""
     if not path:
         return None
-    codes = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
-    codes = [c for c in codes if c and not c.startswith("#")]
-    bad = [c for c in codes if not re.fullmatch(r"\d[\dAB]\d{3}", c)]
-    if bad:
-        raise typer.BadParameter(f"not INSEE commune codes: {bad[:5]}", param_hint="--candidates")
-    return codes
+    try:
+        lines = candidates_mod.read_file(Path(path))
+        candidates_mod.parse_lines(lines, source=f"candidates file {path}")
+    except candidates_mod.CandidatesError as exc:
+        console.print(f"[red]Candidates refused[/red]: {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    return lines
 
 
 def run_build(candidates: str | None, force: bool = False) -> freshness.WarehouseOutcome:
@@ -200,18 +231,20 @@ def run_build(candidates: str | None, force: bool = False) -> freshness.Warehous
             outcome = freshness.build_if_stale(cfg, codes, force=force)
         except build_mod.BuildError as exc:
             bar.stop()
-            console.print(f"[red]Build failed[/red]: {exc}")
+            console.print(f"[red]Build failed[/red]: {escape(str(exc))}")
             raise typer.Exit(1) from exc
     if not outcome.rebuilt:
         console.print(
-            f"Warehouse {cfg.warehouse} is up to date ({outcome.reason}); --force rebuilds it."
+            f"Warehouse {escape(str(cfg.warehouse))} is up to date ({escape(outcome.reason)}); "
+            "--force rebuilds it."
         )
         return outcome
     result = outcome.result
     marts = {k: v for k, v in result.tables.items() if k.startswith("mart_")}
     console.print(
-        f"Warehouse rebuilt ({outcome.reason}) and published to {result.path} in "
-        f"{result.seconds:.1f} s: {len(result.tables)} tables, {len(result.checks)} checks passed"
+        f"Warehouse rebuilt ({escape(outcome.reason)}) and published to "
+        f"{escape(str(result.path))} in {result.seconds:.1f} s: {len(result.tables)} tables, "
+        f"{len(result.checks)} checks passed"
     )
     for name, rows in marts.items():
         console.print(f"  {name}: {rows:,} rows")
@@ -239,7 +272,9 @@ def reference(
     """Recompute the national reference distribution rankings are standardised against."""
     cfg = settings_mod.load()
     path = build_mod.write_reference(cfg, cfg.build_parameters, version)
-    console.print(f"Reference {version} written to {path}; review and commit it.")
+    console.print(
+        f"Reference {escape(version)} written to {escape(str(path))}; review and commit it."
+    )
 
 
 @app.command()
@@ -268,14 +303,14 @@ def run(
     summary = Table(title="gpect run", show_header=False)
     summary.add_column("step", style="bold")
     summary.add_column("outcome", overflow="fold")
-    summary.add_row("sources", _sources_line(results))
+    summary.add_row("sources", Text(_sources_line(results)))
     if warehouse.rebuilt:
         built = f"rebuilt in {warehouse.result.seconds:.1f} s ({warehouse.reason})"
     else:
         built = f"unchanged ({warehouse.reason})"
-    summary.add_row("warehouse", f"{built}\n{cfg.warehouse}")
+    summary.add_row("warehouse", Text(f"{built}\n{cfg.warehouse}"))
     for step, outcome in outputs:
-        summary.add_row(step, outcome)
+        summary.add_row(step, Text(outcome))
     summary.add_row("time", f"{time.perf_counter() - start:.1f} s")
     console.print(summary)
     if failed:
@@ -348,7 +383,7 @@ def export(
     target = out or cfg.data_dir / "out" / "export"
     with console.status("Exporting…"):
         written = export_marts(cfg.warehouse, polygons, target)
-    console.print(f"{len(written)} files written to {target}")
+    console.print(f"{len(written)} files written to {escape(str(target))}")
 
 
 @app.command()
@@ -365,16 +400,29 @@ def sources(
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(
-            r["dataset"],
-            r["vintage"],
+            Text(r["dataset"]),
+            Text(r["vintage"]),
             "" if r["rows"] is None else f"{r['rows']:,}",
-            (r["sha256"] or (f"{r['parts']} parts" if r["parts"] else "absent"))[:16],
-            (r["fetched_at"] or "")[:19],
-            r["publisher"],
+            Text((r["sha256"] or (f"{r['parts']} parts" if r["parts"] else "absent"))[:16]),
+            Text((r["fetched_at"] or "")[:19]),
+            Text(r["publisher"]),
         )
     console.print(table)
     present = sum(r["present"] for r in rows)
     console.print(f"{present}/{len(rows)} dataset vintages present")
+    for r in rows:
+        where = f"{r['dataset']} {r['vintage']}"
+        if r["problem"]:
+            console.print(
+                f"[red]damaged[/red] {escape(where)}: {escape(r['problem'])}; repair: "
+                f"[bold]{escape(r['repair'])}[/bold]"
+            )
+        for q in r["quarantined"]:
+            shas = ", ".join(s[:16] for s in q["sha256"] if s)
+            console.print(
+                f"[yellow]quarantined[/yellow] {escape(where)} revision {escape(shas)} "
+                f"({escape(str(q['quarantined_at'])[:19])}): {escape(str(q['reason']))}"
+            )
 
 
 # Commands of the presentation layer live in their own modules, registered on `app` at import.

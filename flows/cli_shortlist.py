@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from connectors import candidates as candidates_mod
 from flows import settings as settings_mod
 from flows.cli import app, console
 from reports import shortlist as shortlist_mod
@@ -48,20 +51,16 @@ def shortlist(
         inputs = shortlist_mod.load_inputs(cfg.warehouse)
         chosen = None
         if candidates is not None:
-            if not candidates.is_file():
-                raise shortlist_mod.ShortlistError(f"--candidates: no file {candidates}")
             try:
-                lines = candidates.read_text(encoding="utf-8").splitlines()
-            except UnicodeDecodeError as exc:
-                raise shortlist_mod.ShortlistError(
-                    f"--candidates: {candidates} is not UTF-8 text ({exc.reason}); save it as UTF-8"
-                ) from exc
+                lines = candidates_mod.read_file(candidates)
+            except candidates_mod.CandidatesError as exc:
+                raise shortlist_mod.ShortlistError(str(exc)) from exc
             chosen = shortlist_mod.resolve_candidates(lines, inputs.profile)
         result = shortlist_mod.make_shortlist(
             inputs, params, candidates=chosen, top=top, select=select, draws=draws, seed=seed
         )
     except shortlist_mod.ShortlistError as exc:
-        console.print(f"[red]Shortlist failed[/red]: {exc}")
+        console.print(f"[red]Shortlist failed[/red]: {escape(str(exc))}")
         raise typer.Exit(1) from exc
 
     from reports.shortlist_page import write_page
@@ -76,14 +75,16 @@ def shortlist(
     _print_top(result, top)
     if result.selected is not None:
         picks = ", ".join(f"{r.town_label} ({r.rank})" for r in result.selected.itertuples())
-        console.print(f"Sélection de {len(result.selected)} villes : {picks}")
+        console.print(Text(f"Sélection de {len(result.selected)} villes : {picks}"))
         for r in result.skipped.itertuples():
             console.print(
-                f"  écartée : {r.town_label} (rang {r.rank}), zone couverte à "
-                f"{100 * r.covered_share:.0f} % par {r.covered_by}"
+                Text(
+                    f"  écartée : {r.town_label} (rang {r.rank}), zone couverte à "
+                    f"{100 * r.covered_share:.0f} % par {r.covered_by}"
+                )
             )
     for path in written:
-        console.print(f"  {path}")
+        console.print(Text(f"  {path}"))
     console.print(
         f"{len(result.table)} towns ranked, {result.monte_carlo.draws} draws, "
         f"in {time.perf_counter() - start:.1f} s"
@@ -97,10 +98,10 @@ def _print_top(result: shortlist_mod.Shortlist, top: int) -> None:
     for r in result.table.head(top).itertuples():
         table.add_row(
             str(r.rank),
-            f"{r.town_label} ({r.town_code})",
+            Text(f"{r.town_label} ({r.town_code})"),
             f"{r.score:.1f}",
             f"{r.median_rank} ({r.rank_low}–{r.rank_high})",
             f"{100 * r.top_share:.0f} %",
-            r.concept_label,
+            Text(r.concept_label),
         )
     console.print(table)

@@ -110,7 +110,10 @@ def ingest_one(
             str(exc),
             time.perf_counter() - start,
         )
-    message = f"{parsed.rejected} rows quarantined" if parsed.rejected else ""
+    notes = [f"{parsed.rejected} rows quarantined"] if parsed.rejected else []
+    notes += [f"[{vintage.dataset} {vintage.name}] warning: {w}" for w in fetched.warnings]
+    notes += [f"[{vintage.dataset} {vintage.name}] warning: {w}" for w in parsed.warnings]
+    message = "; ".join(notes)
     return SourceStatus(
         vintage.dataset,
         vintage.name,
@@ -140,21 +143,48 @@ def ingest(
     return results
 
 
+def _missing_metadata(
+    settings: Settings, dataset: str, vintage: str, manifest: dict | None, record: dict | None
+) -> str | None:
+    """A parsed table whose manifest is gone, or a manifest whose raw file is gone."""
+    if manifest is None:
+        return (
+            "manifest.json is missing: the parsed table's source is unrecorded" if record else None
+        )
+    folder = rawstore.vintage_dir(settings.raw_dir, dataset, vintage)
+    lost = [e["path"] for e in manifest["parts"].values() if not (folder / e["path"]).is_file()]
+    return f"raw file {lost[0]} listed in manifest.json is missing" if lost else None
+
+
 def inventory(settings: Settings) -> list[dict]:
-    """What is present locally: one row per registered dataset vintage."""
+    """What is present locally: one row per registered dataset vintage, with what is damaged
+    (`problem`, and the `repair` command) and the revisions refused (`quarantined`)."""
     rows = []
     for ds in registry.catalog().values():
         for vname in ds.vintages:
             manifest = rawstore.read_manifest(settings.raw_dir, ds.id, vname)
-            record = parse.read_record(settings.parsed_dir, ds.id, vname)
+            record, record_problem = parse.record_problem(settings.parsed_dir, ds.id, vname)
             parts = manifest["parts"] if manifest else {}
+            problem = (
+                rawstore.manifest_problem(settings.raw_dir, ds.id, vname)
+                or _missing_metadata(settings, ds.id, vname, manifest, record)
+                or record_problem
+            )
             first = next(iter(parts.values()), {})
+            quarantined = [
+                {
+                    "quarantined_at": q.get("quarantined_at"),
+                    "sha256": [e.get("sha256") for e in q.get("parts", {}).values()],
+                    "reason": q.get("reason"),
+                }
+                for q in (manifest or {}).get("quarantine", [])
+            ]
             rows.append(
                 {
                     "dataset": ds.id,
                     "group": ds.group,
                     "vintage": vname,
-                    "present": bool(manifest),
+                    "present": bool(parts),
                     "rows": record["rows"] if record else None,
                     "rejected": record["rejected"] if record else None,
                     "parts": len(parts),
@@ -162,8 +192,12 @@ def inventory(settings: Settings) -> list[dict]:
                     "sha256": first.get("sha256") if len(parts) == 1 else None,
                     "fetched_at": first.get("fetched_at"),
                     "source": first.get("url_asked"),
+                    "final_host": first.get("final_host"),
                     "publisher": ds.publisher,
                     "title": ds.title,
+                    "problem": problem,
+                    "repair": f"gpect fetch -d {ds.id} -v {vname}" if problem else None,
+                    "quarantined": quarantined,
                 }
             )
     return rows

@@ -6,7 +6,10 @@ arguments.
 
 from __future__ import annotations
 
+import math
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -68,7 +71,134 @@ MODEL_DEFAULTS: dict[str, float] = {
 }
 
 
+@dataclass(frozen=True)
+class Bound:
+    """The allowed range of a numeric setting (inclusive); `integer` settings take whole numbers."""
+
+    low: float
+    high: float
+    integer: bool = False
+    # Settings of one group are weights of one score: they must not all be 0.
+    group: str | None = None
+
+    def describe(self) -> str:
+        kind = "a whole number" if self.integer else "a number"
+        return f"{kind} from {self.low:g} to {self.high:g}"
+
+
+# The allowed range of every MODEL_DEFAULTS entry: a new model setting is added to both dicts in
+# one line each (tests/unit/test_settings.py fails on a setting without a bound). The weights of
+# a score share a `group`, whose weights must have a positive sum.
+SECTOR_SCORE = "sector score"
+MODEL_BOUNDS: dict[str, Bound] = {
+    "catchment_minutes": Bound(1, 240),
+    "detour_factor": Bound(1, 3),
+    "speed_kmh": Bound(5, 130),
+    "band1_minutes": Bound(1, 240),
+    "band2_minutes": Bound(1, 240),
+    "band1_weight": Bound(0, 1),
+    "band2_weight": Bound(0, 1),
+    "band3_weight": Bound(0, 1),
+    "secret_upper_bound": Bound(1, 100),
+    "bmo_window_waves": Bound(1, 20, integer=True),
+    "bmo_window_end": Bound(0, 2100, integer=True),
+    "weight_specialisation": Bound(0, 100, group=SECTOR_SCORE),
+    "weight_difficulty": Bound(0, 100, group=SECTOR_SCORE),
+    "weight_supply_gap": Bound(0, 100, group=SECTOR_SCORE),
+    "weight_market": Bound(0, 100, group=SECTOR_SCORE),
+    "component_cap_ratio": Bound(1.01, 1000),
+    "recommended_sectors": Bound(1, 50, integer=True),
+    "max_cohort_share_of_hiring": Bound(0.001, 1),
+    "market_saturation_ratio": Bound(1, 1000),
+    "min_readable_projects": Bound(0, 100_000),
+    "nomenclature_break_tolerance": Bound(0, 10),
+    "rank_draws": Bound(1, 100_000, integer=True),
+    "rank_seed": Bound(0, 2**32 - 1, integer=True),
+    "weight_concentration": Bound(0.01, 10_000),
+}
+
 SHORTLIST_PREFIX = "GPECT_SHORTLIST_"
+
+SHORTLIST = "shortlist"
+# The allowed range of every shortlist setting (defaults in reports/shortlist.py,
+# DEFAULT_PARAMETERS; tests/unit/test_settings.py checks that both list the same names).
+SHORTLIST_BOUNDS: dict[str, Bound] = {
+    "weight_higher_education": Bound(0, 100, group=SHORTLIST),
+    "weight_skills_gap": Bound(0, 100, group=SHORTLIST),
+    "weight_social_need": Bound(0, 100, group=SHORTLIST),
+    "weight_audience": Bound(0, 100, group=SHORTLIST),
+    "weight_partners": Bound(0, 100, group=SHORTLIST),
+    "population_min": Bound(0, 10_000_000),
+    "population_max": Bound(1, 10_000_000),
+    "top_sectors": Bound(1, 50, integer=True),
+    "participation_rate": Bound(0, 1),
+    "break_even_low": Bound(1, 100_000),
+    "break_even_high": Bound(1, 100_000),
+    "audience_cap": Bound(1, 100),
+    "turnkey_learners": Bound(1, 100_000),
+    "third_place_people": Bound(1, 100_000),
+    "progressive_learners": Bound(1, 100_000),
+    "third_place_unemployment_rate": Bound(0, 1),
+    "third_place_jobseeker_rate": Bound(0, 1),
+    "draws": Bound(1, 1_000_000, integer=True),
+    "seed": Bound(0, 2**32 - 1, integer=True),
+    "dirichlet_concentration": Bound(0.01, 10_000),
+}
+
+# Operations and transport settings: (variable, default, bound).
+OPERATION_BOUNDS: dict[str, tuple[str, Bound]] = {
+    "GPECT_MAX_DOWNLOAD_MB": ("500", Bound(0.001, 100_000)),
+    "GPECT_CONNECT_TIMEOUT": ("10", Bound(0.1, 600)),
+    "GPECT_READ_TIMEOUT": ("120", Bound(0.1, 3600)),
+    "GPECT_HTTP_RETRIES": ("4", Bound(0, 20, integer=True)),
+    "GPECT_DOWNLOAD_DEADLINE": ("1800", Bound(1, 86_400)),
+    "GPECT_RETRY_AFTER_MAX": ("120", Bound(0, 3600)),
+    "GPECT_MAX_COMPRESSION_RATIO": ("100", Bound(2, 100_000)),
+    "GPECT_TASK_WORKERS": ("4", Bound(1, 256, integer=True)),
+    "GPECT_LOCK_TIMEOUT": ("600", Bound(0, 86_400)),
+}
+TASK_RUNNERS = ("thread", "dask")
+
+# A plain decimal number: no "nan", "inf", hexadecimal, "1_000" or decimal comma, which Python's
+# float() would accept or an operator could mean differently.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+class SettingsError(ValueError):
+    """One or more GPECT_* settings are invalid; the message names each with its allowed range."""
+
+
+def parse_number(variable: str, text: str, bound: Bound) -> float:
+    """The value of `variable` as a finite number inside `bound`, or SettingsError saying why."""
+    allowed = f"{variable} must be {bound.describe()}"
+    stripped = text.strip()
+    if not _NUMBER.fullmatch(stripped):
+        hint = " (use a decimal point)" if re.fullmatch(r"[+-]?\d+,\d+", stripped) else ""
+        raise SettingsError(f"{allowed}, got {text!r}{hint}")
+    value = float(stripped)
+    if not math.isfinite(value):
+        raise SettingsError(f"{allowed}, got {text!r} (not a finite number)")
+    if bound.integer and value != int(value):
+        raise SettingsError(f"{allowed}, got {text!r}")
+    if not bound.low <= value <= bound.high:
+        raise SettingsError(f"{allowed}, got {text!r}")
+    return value + 0.0  # -0 is 0
+
+
+def _weights_positive(
+    bounds: dict[str, Bound], values: dict[str, float], variable: Callable[[str], str]
+) -> list[str]:
+    """One problem per group of score weights that are all 0."""
+    groups: dict[str, list[str]] = {}
+    for name, bound in bounds.items():
+        if bound.group is not None:
+            groups.setdefault(bound.group, []).append(name)
+    return [
+        f"the {group} weights ({', '.join(variable(n) for n in names)}) are all 0: at least one "
+        "must be positive"
+        for group, names in groups.items()
+        if sum(values[n] for n in names) <= 0
+    ]
 
 
 @dataclass(frozen=True)
@@ -116,32 +246,106 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+def mirror_problem(mirror: str | None, variable: str = "GPECT_MIRROR") -> str | None:
+    """Why a mirror cannot be used: neither an http(s) base URL nor an existing directory."""
+    if mirror is None or mirror.startswith(("http://", "https://")) or Path(mirror).is_dir():
+        return None
+    return f"{variable} must be an http(s) base URL or an existing directory, got {mirror!r}"
+
+
+def _read(variable: str, default: str, bound: Bound, problems: list[str]) -> float:
+    try:
+        return parse_number(variable, _env(variable, default), bound)
+    except SettingsError as exc:
+        problems.append(str(exc))
+        return float(default)
+
+
 def load() -> Settings:
-    max_mb = float(_env("GPECT_MAX_DOWNLOAD_MB", "500"))
+    """Every GPECT_* setting parsed and range-checked at once; SettingsError lists each problem
+    (variable, allowed range, value given) on its own line."""
+    from reports.shortlist import DEFAULT_PARAMETERS  # the shortlist's defaults live with it
+
+    problems: list[str] = []
+    ops = {
+        var: _read(var, default, bound, problems)
+        for var, (default, bound) in OPERATION_BOUNDS.items()
+    }
+    model = {
+        name: _read(f"GPECT_{name.upper()}", str(default), MODEL_BOUNDS[name], problems)
+        for name, default in MODEL_DEFAULTS.items()
+    }
+    if model["band1_minutes"] >= model["band2_minutes"] or (
+        model["band2_minutes"] >= model["catchment_minutes"]
+    ):
+        problems.append(
+            "GPECT_BAND1_MINUTES < GPECT_BAND2_MINUTES < GPECT_CATCHMENT_MINUTES is required, got "
+            f"{model['band1_minutes']:g}, {model['band2_minutes']:g}, "
+            f"{model['catchment_minutes']:g}"
+        )
+    problems += _weights_positive(MODEL_BOUNDS, model, lambda n: f"GPECT_{n.upper()}")
+    shortlist: dict[str, float] = {}
+    for variable, value in sorted(os.environ.items()):
+        if not variable.startswith(SHORTLIST_PREFIX) or value == "":
+            continue
+        name = variable.removeprefix(SHORTLIST_PREFIX).lower()
+        if name not in SHORTLIST_BOUNDS:
+            problems.append(
+                f"{variable} is not a shortlist setting; valid names: "
+                + ", ".join(f"{SHORTLIST_PREFIX}{n.upper()}" for n in SHORTLIST_BOUNDS)
+            )
+            continue
+        try:
+            shortlist[name] = parse_number(variable, value, SHORTLIST_BOUNDS[name])
+        except SettingsError as exc:
+            problems.append(str(exc))
+    merged = {**DEFAULT_PARAMETERS, **shortlist}
+    problems += _weights_positive(
+        SHORTLIST_BOUNDS, merged, lambda n: f"{SHORTLIST_PREFIX}{n.upper()}"
+    )
+    for low, high in (("population_min", "population_max"), ("break_even_low", "break_even_high")):
+        if merged[low] > merged[high]:
+            problems.append(
+                f"{SHORTLIST_PREFIX}{low.upper()} ({merged[low]:g}) must not exceed "
+                f"{SHORTLIST_PREFIX}{high.upper()} ({merged[high]:g})"
+            )
+    runner = _env("GPECT_TASK_RUNNER", "thread").strip()
+    if runner not in TASK_RUNNERS:
+        problems.append(
+            f"GPECT_TASK_RUNNER must be one of {', '.join(TASK_RUNNERS)}, got {runner!r}"
+        )
+    api = _env("GPECT_DATAGOUV_API", "https://www.data.gouv.fr/api/1").strip()
+    if not api.startswith(("https://", "http://")):
+        problems.append(f"GPECT_DATAGOUV_API must be an http(s) URL, got {api!r}")
+    mirror = _env("GPECT_MIRROR")
     map_path = _env("GPECT_MIRROR_MAP")
+    problems += [p for p in [mirror_problem(mirror)] if p]
+    if map_path and not Path(map_path).is_file():
+        problems.append(f"GPECT_MIRROR_MAP must be an existing CSV file, got {map_path!r}")
+    if problems:
+        raise SettingsError(
+            "invalid settings (fix these environment variables and run again):\n  "
+            + "\n  ".join(problems)
+        )
     return Settings(
         data_dir=Path(_env("GPECT_DATA_DIR", str(REPO_ROOT / "data"))),
-        mirror=_env("GPECT_MIRROR"),
+        mirror=mirror,
         mirror_map=Path(map_path) if map_path else None,
         opendata=Path(_env("GPECT_OPENDATA", str(REPO_ROOT.parent / "shared" / "opendata"))),
-        datagouv_api=_env("GPECT_DATAGOUV_API", "https://www.data.gouv.fr/api/1"),
+        datagouv_api=api,
         http=HttpConfig(
-            connect_timeout=float(_env("GPECT_CONNECT_TIMEOUT", "10")),
-            read_timeout=float(_env("GPECT_READ_TIMEOUT", "120")),
-            retries=int(_env("GPECT_HTTP_RETRIES", "4")),
-            max_bytes=int(max_mb * 2**20),
+            connect_timeout=ops["GPECT_CONNECT_TIMEOUT"],
+            read_timeout=ops["GPECT_READ_TIMEOUT"],
+            retries=int(ops["GPECT_HTTP_RETRIES"]),
+            max_bytes=int(ops["GPECT_MAX_DOWNLOAD_MB"] * 2**20),
+            deadline=ops["GPECT_DOWNLOAD_DEADLINE"],
+            max_retry_after=ops["GPECT_RETRY_AFTER_MAX"],
+            max_compression_ratio=ops["GPECT_MAX_COMPRESSION_RATIO"],
         ),
-        model={
-            name: float(_env(f"GPECT_{name.upper()}", str(default)))
-            for name, default in MODEL_DEFAULTS.items()
-        },
-        shortlist={
-            name.removeprefix(SHORTLIST_PREFIX).lower(): float(value)
-            for name, value in sorted(os.environ.items())
-            if name.startswith(SHORTLIST_PREFIX) and value != ""
-        },
-        task_runner=_env("GPECT_TASK_RUNNER", "thread"),
+        model=model,
+        shortlist=shortlist,
+        task_runner=runner,
         dask_address=_env("GPECT_DASK_ADDRESS"),
-        task_workers=int(_env("GPECT_TASK_WORKERS", "4")),
-        lock_timeout=float(_env("GPECT_LOCK_TIMEOUT", "600")),
+        task_workers=int(ops["GPECT_TASK_WORKERS"]),
+        lock_timeout=ops["GPECT_LOCK_TIMEOUT"],
     )

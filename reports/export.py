@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 import geopandas as gpd
 
+from connectors.cells import write_csv
+
 CATCHMENT_INDICATORS = """
 select p.town_code, p.town_label, p.departement_code, p.catchment_communes,
        p.catchment_population, p.catchment_working_age_population, p.catchment_unemployment_rate,
@@ -53,7 +55,8 @@ def export(warehouse: Path, commune_polygons: Path, out_dir: Path) -> dict[str, 
                 if ext == "parquet":
                     _atomic(path, lambda p, f=frame: f.to_parquet(p, index=False))
                 else:
-                    _atomic(path, lambda p, f=frame: f.to_csv(p, index=False))
+                    # Labels come from the data: no CSV cell may open as a formula.
+                    _atomic(path, lambda p, f=frame: write_csv(f, p))
                 written[f"{mart}.{ext}"] = path
         towns = con.execute(CATCHMENT_INDICATORS).df()
         profile = con.table("mart_town__profile").df()

@@ -15,12 +15,9 @@ every normalisation) → `concepts` (the implantation concept and the rule that 
 
 from __future__ import annotations
 
-import csv
-import difflib
 import json
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+
+from connectors import candidates, cells
 
 # Defaults of the shortlist settings (GPECT_SHORTLIST_<NAME> overrides each, see flows/settings.py).
 DEFAULT_PARAMETERS: dict[str, float] = {
@@ -219,61 +218,26 @@ def weights(params: Mapping[str, float]) -> np.ndarray:
 # --- Candidate list ----------------------------------------------------------------------------
 
 
-def _fold(name: str) -> str:
-    """Case, accents, hyphens and apostrophes ignored: "Saint-Dié" = "saint die"."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain.lower()).split())
-
-
 def resolve_candidates(lines: Iterable[str], towns: pd.DataFrame) -> list[str]:
-    """INSEE codes of the towns a candidates file names (codes or names, one per line; blank lines
-    and '#' comments ignored; 'Name (département)' picks among homonyms).
+    """INSEE codes of the towns a candidates file names, in the grammar of
+    `connectors/candidates.py` (codes or names; 'Name (département)' picks among homonyms).
 
     `towns` has town_code, town_label, departement_code: the candidate towns of the warehouse.
     Every problem is reported at once.
     """
-    codes = set(towns["town_code"])
-    by_name: dict[str, list[tuple[str, str, str]]] = {}
-    for code, label, dep in towns[["town_code", "town_label", "departement_code"]].itertuples(
-        index=False
-    ):
-        by_name.setdefault(_fold(label), []).append((code, label, dep))
-    chosen: list[str] = []
-    problems: list[str] = []
-    for raw in lines:
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if INSEE_CODE.fullmatch(line):
-            if line in codes:
-                chosen.append(line)
-            else:
-                problems.append(
-                    f"{line}: not a candidate town of this warehouse; rebuild it with "
-                    f"`gpect build --candidates FILE` listing that INSEE code"
-                )
-            continue
-        wanted = re.fullmatch(r"(.*?)\s*\(\s*(\d[\dAB]\d?)\s*\)", line)
-        name, dep = (wanted.group(1), wanted.group(2)) if wanted else (line, None)
-        matches = [m for m in by_name.get(_fold(name), []) if dep is None or m[2] == dep]
-        if len(matches) == 1:
-            chosen.append(matches[0][0])
-        elif matches:
-            listed = ", ".join(f"{c} {lab} ({d})" for c, lab, d in sorted(matches))
-            problems.append(
-                f"{line}: ambiguous, matches {listed}; write the INSEE code or 'Name (département)'"
-            )
-        else:
-            close = difflib.get_close_matches(_fold(name), list(by_name), n=5, cutoff=0.75)
-            near = [f"{c} {lab} ({d})" for key in close for c, lab, d in by_name[key]]
-            hint = f" Closest candidate towns: {', '.join(near)}." if near else ""
-            problems.append(
-                f"{line}: no candidate town of that name.{hint} A commune outside the candidates "
-                f"needs `gpect build --candidates FILE` with its INSEE code."
-            )
-    if problems:
-        raise ShortlistError("candidates file:\n  " + "\n  ".join(problems))
-    return sorted(set(chosen))
+    try:
+        return candidates.resolve(
+            candidates.parse_lines(lines),
+            towns,
+            unknown_code="not a candidate town of this warehouse; rebuild it with "
+            "`gpect build --candidates FILE` listing that INSEE code",
+            unknown_name="no candidate town of that name",
+            nearest="candidate towns",
+            outside="A commune outside the candidates needs `gpect build --candidates FILE` "
+            "with its INSEE code.",
+        )
+    except candidates.CandidatesError as exc:
+        raise ShortlistError(str(exc)) from exc
 
 
 # --- Criteria: raw indicators ------------------------------------------------------------------
@@ -907,7 +871,7 @@ def write_csv(result: Shortlist, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     columns = [c for c in CSV_COLUMNS if c in result.table.columns]
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    result.table[columns].to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL)
+    cells.write_csv(result.table[columns], tmp)
     os.replace(tmp, path)
     return path
 

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from connectors.cells import safe_text
 from reports.shortlist import CRITERIA, Shortlist, methodology
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -146,11 +147,13 @@ SKIPPED_COLUMNS = [
 
 
 def _cell_value(value):
+    """What a cell holds: None, a number, or text neutralised so that it is never a formula
+    (names and labels come from the data; see connectors/cells.py)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if hasattr(value, "item"):  # numpy scalars → Python numbers openpyxl writes natively
-        return value.item()
-    return value
+        value = value.item()
+    return safe_text(value)
 
 
 def write_table(
@@ -166,6 +169,8 @@ def write_table(
             if col.key in BOOLEAN_KEYS:
                 value = _yes_no(value)
             cell = ws.cell(row=i, column=j, value=_cell_value(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text from the data is a string cell, never a formula
             if col.number_format:
                 cell.number_format = col.number_format
             if col.width and col.width >= 40:

@@ -10,6 +10,24 @@ from connectors import parse, rawstore, registry
 from connectors.http import HttpConfig, copy_local
 from connectors.registry import Vintage
 
+# The header row of France Travail's BMO workbook from 2024 on (../shared/opendata/README.md).
+BMO_HEADER_2024 = [
+    "annee",
+    "Code métier BMO",
+    "Nom métier BMO",
+    "Famille_met",
+    "Lbl_fam_met",
+    "REG",
+    "NOM_REG",
+    "Dept",
+    "NomDept",
+    "BE24",
+    "NOMBE24",
+    "met",
+    "xmet",
+    "smet",
+]
+
 
 def store_file(raw_dir: Path, vintage: Vintage, path: Path, part: str = "") -> dict:
     """Put a local file into the raw store as if it had been fetched; returns the manifest."""

@@ -3,6 +3,9 @@ shortlist can be tested without a warehouse."""
 
 from __future__ import annotations
 
+import json
+
+import duckdb
 import pandas as pd
 
 from reports.shortlist import Inputs
@@ -125,3 +128,33 @@ def four_towns() -> Inputs:
         built_at="2026-01-01 00:00:00+00",
         build_parameters={"catchment_minutes": 30, "detour_factor": 1.3, "speed_kmh": 60},
     )
+
+
+def small_warehouse(path, inputs: Inputs | None = None) -> None:
+    """A warehouse holding only the marts the shortlist reads, made from `inputs` (four_towns by
+    default)."""
+    inputs = inputs or four_towns()
+    con = duckdb.connect(str(path))
+    try:
+        p = inputs.profile
+        con.register("p", p.drop(columns=["has_urban_unit", "urban_unit_population"]))
+        con.execute("create table mart_town__profile as select * from p")
+        con.register("s", p[["town_code", "has_urban_unit", "urban_unit_population"]])
+        con.execute("create table mart_town__shortlist_inputs as select * from s")
+        for name, frame in {
+            "mart_town_sector__ranking": inputs.ranking.rename(
+                columns={"rank": "recommendation_rank"}
+            ),
+            "mart_town_lycee_sector__shortlist_partners": inputs.lycees,
+            "mart_town__catchment_communes": inputs.catchments,
+        }.items():
+            con.register("f", frame)
+            con.execute(f"create table {name} as select * from f")  # noqa: S608
+            con.unregister("f")
+        con.execute("create table meta_build (built_at timestamptz, parameters json)")
+        con.execute(
+            "insert into meta_build values (?, ?)",
+            ["2026-02-01 10:00:00+00", json.dumps(inputs.build_parameters)],
+        )
+    finally:
+        con.close()

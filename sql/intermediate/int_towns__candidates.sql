@@ -1,6 +1,9 @@
 -- purpose: candidate towns. By default the Action Cœur de Ville communes (ACV and ACV 2; a
---          bipolar programme lists both communes); a user list of INSEE codes (param_candidates)
---          replaces it. Codes are re-based to the reference geography.
+--          bipolar programme lists both communes), re-based to the reference geography through
+--          the code-passage table; a user list (param_candidates) replaces it. The user list holds
+--          current codes already (flows/build.py resolves it and refuses a former code the
+--          passage table splits), so it does not go through the table: a current code that is
+--          also the former code of a split commune would otherwise add towns nobody listed.
 -- grain: one row per candidate commune (COG 2025)
 -- upstream: param_candidates, stg_anct__programmes, int_geo__code_passage, int_geo__communes
 
@@ -12,17 +15,18 @@ with default_list as (
 ),
 
 chosen as (
-    select commune_code, 'user list' as origin from param_candidates
+    select commune_code as town_code, 'user list' as origin from param_candidates
     union all
-    select commune_code, 'ACV' from default_list
+    select m.current_code, 'ACV'
+    from default_list
+    join int_geo__code_passage as m on m.old_code = default_list.commune_code
     where not exists (select 1 from param_candidates)
 )
 
 select distinct
-    m.current_code as town_code,
+    chosen.town_code,
     c.commune_label as town_label,
     c.departement_code,
-    any_value(chosen.origin) over (partition by m.current_code) as origin
+    any_value(chosen.origin) over (partition by chosen.town_code) as origin
 from chosen
-join int_geo__code_passage as m on m.old_code = chosen.commune_code
-join int_geo__communes as c on c.commune_code = m.current_code
+join int_geo__communes as c on c.commune_code = chosen.town_code

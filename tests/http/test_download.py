@@ -35,8 +35,14 @@ def assert_nothing_stored(raw: Path) -> None:
 
 
 def fetch(v: Vintage, raw: Path, cfg: HttpConfig = FAST, **kw):
+    """Fetch, then publish the staged revision as an accepted parse would: these tests are about
+    the transport (write–audit–publish is tested in tests/faults)."""
     with make_session(cfg) as session:
-        return fetch_vintage(v, raw_dir=raw, session=session, cfg=cfg, **kw)
+        out = fetch_vintage(v, raw_dir=raw, session=session, cfg=cfg, **kw)
+    staged = rawstore.read_staged(raw, v.dataset, v.name)
+    if staged is not None:
+        rawstore.publish_staged(raw, v.dataset, v.name, staged)
+    return out
 
 
 def test_retries_503_then_succeeds(httpserver, tmp_path):

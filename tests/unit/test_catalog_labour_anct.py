@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from helpers import BMO_HEADER_2024 as HEADER_2024
 from helpers import parse_file
 from openpyxl import Workbook
 from shapely.geometry import Point
@@ -119,22 +120,6 @@ BMO_ROWS = [
         "*",
         "0",
     ),
-]
-HEADER_2024 = [
-    "annee",
-    "Code métier BMO",
-    "Nom métier BMO",
-    "Famille_met",
-    "Lbl_fam_met",
-    "REG",
-    "NOM_REG",
-    "Dept",
-    "NomDept",
-    "BE24",
-    "NOMBE24",
-    "met",
-    "xmet",
-    "smet",
 ]
 
 

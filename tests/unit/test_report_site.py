@@ -349,14 +349,21 @@ def data_dir(tmp_path: Path) -> Path:
             "geometry": [square(2.0, 45.0), square(2.1, 45.1), square(3.4, 49.0)],
         }
     ).to_parquet(polygons)
-    # Parsed: bmo 2024 (read by the build) and the 2019 zonage (downloaded, left aside).
+    # Parsed: bmo 2024 (read by the build) and the 2019 zonage (downloaded, left aside); a
+    # parsed vintage is a table and a record of its row count (connectors/parse.py).
     for dataset, vintage in (("bmo", "2024"), ("bmo_bassin_communes", "2019")):
         record = tmp_path / "parsed" / dataset / vintage / "record.json"
         record.parent.mkdir(parents=True)
-        record.write_text("{}")
+        pd.DataFrame({"x": [1]}).to_parquet(record.with_name("table.parquet"))
+        record.write_text(json.dumps({"rows": 1, "rejected": 0, "key": "k"}))
     manifest = tmp_path / "raw" / "bmo" / "2024" / "manifest.json"
     manifest.parent.mkdir(parents=True)
-    part = {"sha256": SHA, "bytes": 10, "fetched_at": "2026-01-01T10:00:00+00:00"}
+    part = {
+        "sha256": SHA,
+        "bytes": 10,
+        "fetched_at": "2026-01-01T10:00:00+00:00",
+        "path": f"{SHA[:16]}/bmo.xlsx",
+    }
     manifest.write_text(json.dumps({"parts": {"": part}}))
     return tmp_path
 

@@ -4,14 +4,12 @@ on a small warehouse, and the two shortlist marts (SQL given/expect)."""
 
 from __future__ import annotations
 
-import json
 import re
 
-import duckdb
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from shortlist_synthetic import four_towns
+from shortlist_synthetic import four_towns, small_warehouse
 from sqlkit import run_model
 from typer.testing import CliRunner
 
@@ -166,32 +164,6 @@ def test_page_rejects_a_town_code_that_is_not_an_insee_code(result):
 # --- The command on a small warehouse ----------------------------------------------------------
 
 
-def small_warehouse(path) -> None:
-    inputs = four_towns()
-    con = duckdb.connect(str(path))
-    try:
-        p = inputs.profile
-        con.register("p", p.drop(columns=["has_urban_unit", "urban_unit_population"]))
-        con.execute("create table mart_town__profile as select * from p")
-        con.register("s", p[["town_code", "has_urban_unit", "urban_unit_population"]])
-        con.execute("create table mart_town__shortlist_inputs as select * from s")
-        for name, frame in {
-            "mart_town_sector__ranking": inputs.ranking.rename(columns={"rank": "recommendation_rank"}),
-            "mart_town_lycee_sector__shortlist_partners": inputs.lycees,
-            "mart_town__catchment_communes": inputs.catchments,
-        }.items():
-            con.register("f", frame)
-            con.execute(f"create table {name} as select * from f")  # noqa: S608
-            con.unregister("f")
-        con.execute("create table meta_build (built_at timestamptz, parameters json)")
-        con.execute(
-            "insert into meta_build values (?, ?)",
-            ["2026-02-01 10:00:00+00", json.dumps(inputs.build_parameters)],
-        )
-    finally:
-        con.close()
-
-
 @pytest.fixture
 def data_dir(tmp_path):
     small_warehouse(tmp_path / "gpect.duckdb")
@@ -223,8 +195,8 @@ def test_command_reads_the_shortlist_settings_from_the_environment(data_dir):
     assert code == 0, said
     assert "30 draws" in said
     code, said = run_cli([], data_dir, GPECT_SHORTLIST_WEIGHT_BEAUTY="1")
-    assert code == 1
-    assert "unknown shortlist settings ['weight_beauty']" in said
+    assert code == 2
+    assert "GPECT_SHORTLIST_WEIGHT_BEAUTY is not a shortlist setting" in said
 
 
 def test_command_restricts_to_a_candidates_file_and_reports_bad_lines(data_dir, tmp_path):
