@@ -205,8 +205,18 @@ def register_vintages(
     )
     con.executemany(
         f"insert into {VINTAGES_TABLE} values (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-        [[r["dataset"], r["vintage"], int(r["preference"]), r["period"], r["note"],
-          r["is_ingested"], r["is_selected"]] for r in declared],
+        [
+            [
+                r["dataset"],
+                r["vintage"],
+                int(r["preference"]),
+                r["period"],
+                r["note"],
+                r["is_ingested"],
+                r["is_selected"],
+            ]
+            for r in declared
+        ],
     )
     return [r for r in declared if r["is_selected"]]
 

@@ -35,10 +35,13 @@ def evaluate(
         table.add_column(column, justify="right" if column in ("value", "target", "n") else "left")
     for r in evaluation_mod.records(frame):
         table.add_row(
-            r["family"], r["metric"], r["comparison"],
+            r["family"],
+            r["metric"],
+            r["comparison"],
             "n/a" if r["value"] is None else f"{r['value']:.3f}",
             "" if r["target"] is None else f"{r['target']:.2f}",
-            r["status"] or "", str(r["count"]),
+            r["status"] or "",
+            str(r["count"]),
         )
     console.print(table)
     console.print(f"Written {json_path} and {md_path}", markup=False)

@@ -75,7 +75,11 @@ def load(warehouse: Path) -> pd.DataFrame:
 
 
 def _number(value) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+    return (
+        "n/a"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else f"{value:.3f}"
+    )
 
 
 def status(value, target) -> str:
@@ -89,8 +93,14 @@ def markdown(frame: pd.DataFrame) -> str:
     lines = ["# gpect — how far the sector diagnostic can be trusted", ""]
     for family, rows in frame.groupby("family", observed=True, sort=True):
         title, what = FAMILIES[family]
-        lines += [f"## {title}", "", f"{what[0].upper()}{what[1:]}.", "",
-                  "| metric | comparison | value | target | status | n |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {title}",
+            "",
+            f"{what[0].upper()}{what[1:]}.",
+            "",
+            "| metric | comparison | value | target | status | n |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in rows.itertuples():
             lines.append(
                 f"| {r.metric} | {r.comparison} | {_number(r.value)} | {_number(r.target)} "
@@ -105,11 +115,17 @@ def records(frame: pd.DataFrame) -> list[dict]:
     for r in frame.itertuples():
         target = None if pd.isna(r.target) else float(r.target)
         value = None if pd.isna(r.value) else float(r.value)
-        out.append({
-            "family": str(r.family), "metric": r.metric, "comparison": r.comparison,
-            "value": value, "target": target, "status": status(value, target) or None,
-            "count": int(r.count),
-        })
+        out.append(
+            {
+                "family": str(r.family),
+                "metric": r.metric,
+                "comparison": r.comparison,
+                "value": value,
+                "target": target,
+                "status": status(value, target) or None,
+                "count": int(r.count),
+            }
+        )
     return out
 
 

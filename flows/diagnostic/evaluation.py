@@ -42,6 +42,7 @@ def spearman(x, y) -> float:
 
 def compare(a: pd.DataFrame, b: pd.DataFrame, top: int) -> dict[str, float]:
     """Agreement of two rankings of the same towns."""
+
     def recommended(frame):
         rec = frame[frame["recommendation_rank"] <= top]
         return rec.groupby("town_code")["sector_code"].apply(set)
@@ -68,8 +69,9 @@ def _log_quotient(pooled: pd.DataFrame, alpha=None, phi: float = 1.0) -> pd.Seri
     if alpha is None:
         q = scoring.expected_share(pooled["hiring_projects"], pooled["expected_hiring"])
     else:
-        q = scoring.shrunk_quotient(pooled["hiring_projects"], pooled["expected_hiring"],
-                                    alpha, phi)
+        q = scoring.shrunk_quotient(
+            pooled["hiring_projects"], pooled["expected_hiring"], alpha, phi
+        )
     with np.errstate(divide="ignore"):
         return pd.Series(np.log(q), index=pooled.index)
 
@@ -91,9 +93,8 @@ def forecast(waves: pd.DataFrame, params: dict[str, float], target_year: int) ->
     observed = observed[observed["territory_type"] == "catchment"].set_index(
         ["territory_code", "sector_code"]
     )
-    keep = (
-        (observed["hiring_projects"] >= params["min_readable_projects"])
-        & (last["hiring_projects"].reindex(observed.index) >= params["min_readable_projects"])
+    keep = (observed["hiring_projects"] >= params["min_readable_projects"]) & (
+        last["hiring_projects"].reindex(observed.index) >= params["min_readable_projects"]
     )
     idx = keep[keep].index.intersection(model.index)
     truth = _log_quotient(observed).loc[idx]
@@ -114,10 +115,14 @@ def convergent_validity(waves: pd.DataFrame, tension: pd.DataFrame, years: list[
     shrunk difficulty rate and the official tension class."""
     pooled = scoring.pool(waves, years)
     bassins = pooled[(pooled["territory_type"] == "bassin") & (pooled["hiring_projects"] > 0)]
-    bassins = bassins.assign(rate=scoring.shrunk_rate(
-        bassins["difficult_projects"], bassins["hiring_projects"],
-        bassins["difficulty_prior_strength"], bassins["difficulty_prior_rate"],
-    ))
+    bassins = bassins.assign(
+        rate=scoring.shrunk_rate(
+            bassins["difficult_projects"],
+            bassins["hiring_projects"],
+            bassins["difficulty_prior_strength"],
+            bassins["difficulty_prior_rate"],
+        )
+    )
     joined = bassins.merge(
         tension.rename(columns={"bassin_code": "territory_code"}),
         on=["territory_code", "sector_code"],
@@ -135,19 +140,24 @@ def specificity(published: pd.DataFrame, top: int) -> dict[str, tuple[float, int
     first = eligible[eligible["recommendation_rank"] == 1].set_index("town_code")["sector_code"]
     recommended = eligible[eligible["recommendation_rank"] <= top]
     return {
-        "first_is_largest_market": (float((first == largest.reindex(first.index)).mean()),
-                                    len(first)),
+        "first_is_largest_market": (
+            float((first == largest.reindex(first.index)).mean()),
+            len(first),
+        ),
         "recommended_more_specialised_than_france": (
-            float((recommended["location_quotient_shrunk"] > 1).mean()), len(recommended)
+            float((recommended["location_quotient_shrunk"] > 1).mean()),
+            len(recommended),
         ),
         "largest_share_led_by_one_sector": (
-            float(first.value_counts(normalize=True).iloc[0]), len(first)
+            float(first.value_counts(normalize=True).iloc[0]),
+            len(first),
         ),
     }
 
 
-def evaluate(waves: pd.DataFrame, context: pd.DataFrame, tension: pd.DataFrame,
-             params: dict[str, float]) -> pd.DataFrame:
+def evaluate(
+    waves: pd.DataFrame, context: pd.DataFrame, tension: pd.DataFrame, params: dict[str, float]
+) -> pd.DataFrame:
     """Every figure as one row: family, metric, comparison, value, target, count."""
     top = int(params["recommended_sectors"])
     count = int(params["bmo_window_waves"])
@@ -156,25 +166,33 @@ def evaluate(waves: pd.DataFrame, context: pd.DataFrame, tension: pd.DataFrame,
     rows = []
 
     def add(family, metric, comparison, value, n):
-        rows.append({
-            "family": family, "metric": metric, "comparison": comparison, "value": value,
-            "target": TARGETS.get((family, metric)), "count": n,
-        })
+        rows.append(
+            {
+                "family": family,
+                "metric": metric,
+                "comparison": comparison,
+                "value": value,
+                "target": TARGETS.get((family, metric)),
+                "count": n,
+            }
+        )
 
     def ranked(window, phi_years=None):
-        return ranking.rank_sectors(waves, context, params, years=window, phi_years=phi_years,
-                                    intervals=False)
+        return ranking.rank_sectors(
+            waves, context, params, years=window, phi_years=phi_years, intervals=False
+        )
 
     singles = {y: ranked([y], phi_years=published) for y in years}
-    pairs = [(a, b) for i, a in enumerate(years) for b in years[i + 1:]]
+    pairs = [(a, b) for i, a in enumerate(years) for b in years[i + 1 :]]
     for a, b in pairs:
         figures = compare(singles[a], singles[b], top)
         for metric in ("top1_agreement", "top3_overlap", "within_town_spearman"):
             add("split_half", metric, f"{a} vs {b}", figures[metric], figures["towns"])
     if len(pairs) > 1:
         for metric in ("top1_agreement", "top3_overlap", "within_town_spearman"):
-            values = [r["value"] for r in rows if r["family"] == "split_half"
-                      and r["metric"] == metric]
+            values = [
+                r["value"] for r in rows if r["family"] == "split_half" and r["metric"] == metric
+            ]
             add("split_half", metric, "mean of the pairs", float(np.mean(values)), len(values))
 
     for a, b in zip(years, years[1:], strict=False):
@@ -182,20 +200,34 @@ def evaluate(waves: pd.DataFrame, context: pd.DataFrame, tension: pd.DataFrame,
         after = ranked(ranking.window_years(waves, b, count))
         figures = compare(before, after, top)
         for metric in ("top1_agreement", "top3_overlap", "within_town_spearman"):
-            add("refresh_stability", metric, f"up to {a} vs up to {b}", figures[metric],
-                figures["towns"])
+            add(
+                "refresh_stability",
+                metric,
+                f"up to {a} vs up to {b}",
+                figures[metric],
+                figures["towns"],
+            )
 
     for target_year in years[1:]:
         figures = forecast(waves, params, target_year)
         for metric in ("skill_vs_persistence", "skill_vs_national", "spearman"):
-            add("forecast_skill", metric, f"{figures['history']} → {target_year}",
-                figures[metric], figures["cells"])
+            add(
+                "forecast_skill",
+                metric,
+                f"{figures['history']} → {target_year}",
+                figures[metric],
+                figures["cells"],
+            )
 
     for metric, (value, n) in specificity(ranked(published), top).items():
         add("specificity", metric, f"window {min(published)}-{max(published)}", value, n)
 
     figures = convergent_validity(waves, tension, published)
-    add("convergent_validity", "spearman",
+    add(
+        "convergent_validity",
+        "spearman",
         f"difficulty {min(published)}-{max(published)} vs Dares tension class",
-        figures["spearman"], figures["cells"])
+        figures["spearman"],
+        figures["cells"],
+    )
     return pd.DataFrame(rows)

@@ -31,7 +31,7 @@ TENSION_REASON_CLASS = 4
 def window_years(waves: pd.DataFrame, end: int | None, count: int) -> list[int]:
     """The `count` most recent waves up to `end` (None: the latest)."""
     years = sorted(int(y) for y in waves["survey_year"].unique() if end is None or y <= end)
-    return years[-int(count):]
+    return years[-int(count) :]
 
 
 def _ranks(scores: np.ndarray, eligible: np.ndarray | None = None) -> np.ndarray:
@@ -58,7 +58,8 @@ class Cube:
         self.sectors = sorted(w["sector_code"].unique())
         self.years = years
         index = pd.MultiIndex.from_product(
-            [self.towns, self.sectors, years], names=["territory_code", "sector_code", "survey_year"]
+            [self.towns, self.sectors, years],
+            names=["territory_code", "sector_code", "survey_year"],
         )
         w = w.set_index(["territory_code", "sector_code", "survey_year"]).reindex(index)
         shape = (len(self.towns), len(self.sectors), len(years))
@@ -105,8 +106,10 @@ def resample(
     strength, prior = grid("difficulty_prior_strength"), grid("difficulty_prior_rate")
     national_rate, thin = grid("national_difficulty_rate"), grid("is_supply_data_thin")
     access, median = grid("accessible_places_per_1000"), grid("national_median_places_per_1000")
-    out = {k: np.empty((n_towns, n_sectors)) for k in
-           ("rank_low", "rank_high", "rec_low", "rec_high", "p_first", "p_top")}
+    out = {
+        k: np.empty((n_towns, n_sectors))
+        for k in ("rank_low", "rank_high", "rec_low", "rec_high", "p_first", "p_top")
+    }
     top = int(params["recommended_sectors"])
     for start in range(0, n_towns, CHUNK_TOWNS):
         t = slice(start, min(start + CHUNK_TOWNS, n_towns))
@@ -126,8 +129,19 @@ def resample(
         d_d = (cube.difficult[t] * scale * gw).sum(-1)
         annual = n_d
         parts = scoring.components(
-            n_d, e_d, d_d, strength[t], prior[t], national_rate[t], access[t], median[t],
-            thin[t], annual, alpha[None, None, :], phi, params,
+            n_d,
+            e_d,
+            d_d,
+            strength[t],
+            prior[t],
+            national_rate[t],
+            access[t],
+            median[t],
+            thin[t],
+            annual,
+            alpha[None, None, :],
+            phi,
+            params,
         )
         parts = {k: np.broadcast_to(v, n_d.shape)[..., ranked] for k, v in parts.items()}
         s = scoring.score(parts, comp_weights)
@@ -164,8 +178,11 @@ def tie_groups(recommended: pd.DataFrame) -> pd.Series:
 
 
 def rank_sectors(
-    waves: pd.DataFrame, context: pd.DataFrame, params: dict[str, float],
-    years: list[int] | None = None, phi_years: list[int] | None = None,
+    waves: pd.DataFrame,
+    context: pd.DataFrame,
+    params: dict[str, float],
+    years: list[int] | None = None,
+    phi_years: list[int] | None = None,
     intervals: bool = True,
 ) -> pd.DataFrame:
     """The ranked sectors of every town for the window `years` (default: from the parameters);
@@ -178,11 +195,15 @@ def rank_sectors(
     pooled = scoring.pool(waves, years)
     bassins = pooled[pooled["territory_type"] == "bassin"]
     alpha_by_sector = scoring.gamma_prior(bassins, phi)
-    alpha_d_by_sector = scoring.gamma_prior(bassins, phi, "difficult_projects", "expected_difficult")
+    alpha_d_by_sector = scoring.gamma_prior(
+        bassins, phi, "difficult_projects", "expected_difficult"
+    )
 
-    towns = pooled[pooled["territory_type"] == "catchment"].rename(
-        columns={"territory_code": "town_code"}
-    ).drop(columns="territory_type")
+    towns = (
+        pooled[pooled["territory_type"] == "catchment"]
+        .rename(columns={"territory_code": "town_code"})
+        .drop(columns="territory_type")
+    )
     frame = towns.merge(context, on=["town_code", "sector_code"], how="left")
     frame = frame.sort_values(["town_code", "sector_code"]).reset_index(drop=True)
     alpha = frame["sector_code"].map(alpha_by_sector).to_numpy(dtype=float)
@@ -193,11 +214,19 @@ def rank_sectors(
         frame[col] = frame[col].fillna(0.0)
 
     parts = scoring.components(
-        frame["hiring_projects"], frame["expected_hiring"], frame["difficult_projects"],
-        frame["difficulty_prior_strength"], frame["difficulty_prior_rate"],
-        frame["national_difficulty_rate"], frame["accessible_places_per_1000"],
-        frame["national_median_places_per_1000"], frame["is_supply_data_thin"],
-        frame["hiring_projects"], alpha, phi, params,
+        frame["hiring_projects"],
+        frame["expected_hiring"],
+        frame["difficult_projects"],
+        frame["difficulty_prior_strength"],
+        frame["difficulty_prior_rate"],
+        frame["national_difficulty_rate"],
+        frame["accessible_places_per_1000"],
+        frame["national_median_places_per_1000"],
+        frame["is_supply_data_thin"],
+        frame["hiring_projects"],
+        alpha,
+        phi,
+        params,
     )
     w = scoring.weights(params)
     for name, weight in zip(scoring.COMPONENTS, w, strict=True):
@@ -222,8 +251,10 @@ def rank_sectors(
         frame["hiring_projects"], frame["expected_region"]
     )
     frame["difficulty_rate_shrunk"] = scoring.shrunk_rate(
-        frame["difficult_projects"], frame["hiring_projects"],
-        frame["difficulty_prior_strength"], frame["difficulty_prior_rate"],
+        frame["difficult_projects"],
+        frame["hiring_projects"],
+        frame["difficulty_prior_strength"],
+        frame["difficulty_prior_rate"],
     )
     frame["estimated_share"] = scoring.expected_share(
         frame["hiring_estimated"], frame["hiring_projects"]
@@ -273,34 +304,44 @@ def by_wave(waves: pd.DataFrame, params: dict[str, float]) -> pd.DataFrame:
     )
     years = sorted(int(y) for y in waves["survey_year"].unique())
     frames = []
-    for label, chosen in [*((str(y), [y]) for y in years),
-                          (f"{min(window)}-{max(window)}", window)]:
+    for label, chosen in [
+        *((str(y), [y]) for y in years),
+        (f"{min(window)}-{max(window)}", window),
+    ]:
         pooled = scoring.pool(waves, chosen)
         towns = pooled[(pooled["territory_type"] == "catchment") & (pooled["sector_code"] != "NC")]
         a = towns["sector_code"].map(alpha).to_numpy(dtype=float)
-        frames.append(pd.DataFrame({
-            "town_code": towns["territory_code"],
-            "sector_code": towns["sector_code"],
-            "window": label,
-            "is_pooled": len(chosen) > 1,
-            "waves": towns["waves"],
-            "hiring_projects": towns["hiring_projects"],
-            "difficult_projects": towns["difficult_projects"],
-            "location_quotient": scoring.expected_share(
-                towns["hiring_projects"], towns["expected_hiring"]
-            ),
-            "location_quotient_shrunk": scoring.shrunk_quotient(
-                towns["hiring_projects"], towns["expected_hiring"], a, phi
-            ),
-            "difficulty_rate_shrunk": scoring.shrunk_rate(
-                towns["difficult_projects"], towns["hiring_projects"],
-                towns["difficulty_prior_strength"], towns["difficulty_prior_rate"],
-            ),
-            "national_difficulty_rate": towns["national_difficulty_rate"],
-        }))
-    return pd.concat(frames, ignore_index=True).sort_values(
-        ["town_code", "sector_code", "is_pooled", "window"]
-    ).reset_index(drop=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "town_code": towns["territory_code"],
+                    "sector_code": towns["sector_code"],
+                    "window": label,
+                    "is_pooled": len(chosen) > 1,
+                    "waves": towns["waves"],
+                    "hiring_projects": towns["hiring_projects"],
+                    "difficult_projects": towns["difficult_projects"],
+                    "location_quotient": scoring.expected_share(
+                        towns["hiring_projects"], towns["expected_hiring"]
+                    ),
+                    "location_quotient_shrunk": scoring.shrunk_quotient(
+                        towns["hiring_projects"], towns["expected_hiring"], a, phi
+                    ),
+                    "difficulty_rate_shrunk": scoring.shrunk_rate(
+                        towns["difficult_projects"],
+                        towns["hiring_projects"],
+                        towns["difficulty_prior_strength"],
+                        towns["difficulty_prior_rate"],
+                    ),
+                    "national_difficulty_rate": towns["national_difficulty_rate"],
+                }
+            )
+        )
+    return (
+        pd.concat(frames, ignore_index=True)
+        .sort_values(["town_code", "sector_code", "is_pooled", "window"])
+        .reset_index(drop=True)
+    )
 
 
 def trends(waves: pd.DataFrame, years: list[int], params: dict[str, float]) -> pd.DataFrame:
@@ -311,12 +352,14 @@ def trends(waves: pd.DataFrame, years: list[int], params: dict[str, float]) -> p
     first, last = min(years), max(years)
     a = w[w["survey_year"] == first].set_index(["territory_code", "sector_code"])
     b = w[w["survey_year"] == last].set_index(["territory_code", "sector_code"])
-    out = pd.DataFrame({
-        "trend_first_year": first,
-        "trend_last_year": last,
-        "hiring_first_wave": a["hiring_projects"],
-        "hiring_last_wave": b["hiring_projects"],
-    })
+    out = pd.DataFrame(
+        {
+            "trend_first_year": first,
+            "trend_last_year": last,
+            "hiring_first_wave": a["hiring_projects"],
+            "hiring_last_wave": b["hiring_projects"],
+        }
+    )
     base = out["hiring_first_wave"]
     out["hiring_change"] = (out["hiring_last_wave"] / base - 1).where(
         (base >= params["min_readable_projects"]) & (first != last)
@@ -324,15 +367,21 @@ def trends(waves: pd.DataFrame, years: list[int], params: dict[str, float]) -> p
     national = (
         waves[waves["territory_type"] == "catchment"]
         .groupby(["survey_year", "sector_code"])
-        .agg(nomenclature=("metier_nomenclature", "first"),
-             share=("national_sector_hiring", "first"), total=("national_hiring", "first"))
+        .agg(
+            nomenclature=("metier_nomenclature", "first"),
+            share=("national_sector_hiring", "first"),
+            total=("national_hiring", "first"),
+        )
         .reset_index()
     )
     national["share"] = national["share"] / national["total"]
     in_window = national[national["survey_year"].isin(years)]
     noms = in_window.groupby("survey_year")["nomenclature"].first().sort_index()
-    crossed = [(y0, y1) for (y0, n0), (y1, n1) in zip(noms.items(), list(noms.items())[1:],
-                                                       strict=False) if n0 != n1]
+    crossed = [
+        (y0, y1)
+        for (y0, n0), (y1, n1) in zip(noms.items(), list(noms.items())[1:], strict=False)
+        if n0 != n1
+    ]
     affected = pd.Series(False, index=sorted(w["sector_code"].unique()))
     tolerance = np.log1p(params["nomenclature_break_tolerance"])
     for y0, y1 in crossed:
@@ -388,7 +437,9 @@ def _partner_needs(frame: pd.DataFrame, top: int) -> pd.DataFrame:
 
 def _with_intervals(frame, waves, years, context, alpha_by_sector, phi, params):
     cube = Cube(waves, years)
-    full = pd.MultiIndex.from_product([cube.towns, cube.sectors], names=["town_code", "sector_code"])
+    full = pd.MultiIndex.from_product(
+        [cube.towns, cube.sectors], names=["town_code", "sector_code"]
+    )
     pooled = scoring.pool(waves, years)
     fixed = (
         pooled[pooled["territory_type"] == "catchment"]
@@ -409,11 +460,16 @@ def _with_intervals(frame, waves, years, context, alpha_by_sector, phi, params):
     ranked = [s for s in cube.sectors if s != "NC"]
     idx = pd.MultiIndex.from_product([cube.towns, ranked], names=["town_code", "sector_code"])
     table = pd.DataFrame({k: v.ravel() for k, v in stats.items()}, index=idx).reset_index()
-    table = table.rename(columns={
-        "rank_low": "rank_low", "rank_high": "rank_high",
-        "rec_low": "recommendation_rank_low", "rec_high": "recommendation_rank_high",
-        "p_first": "probability_first", "p_top": "probability_recommended",
-    })
+    table = table.rename(
+        columns={
+            "rank_low": "rank_low",
+            "rank_high": "rank_high",
+            "rec_low": "recommendation_rank_low",
+            "rec_high": "recommendation_rank_high",
+            "p_first": "probability_first",
+            "p_top": "probability_recommended",
+        }
+    )
     frame = frame.merge(table, on=["town_code", "sector_code"], how="left")
     eligible_rows = frame["recommendation_rank"].notna()
     for col in ("recommendation_rank_low", "recommendation_rank_high"):

@@ -43,10 +43,19 @@ def expected_share(part: np.ndarray | pd.Series, whole: np.ndarray | pd.Series):
 
 
 MEANS = (
-    "hiring_projects", "difficult_projects", "hiring_estimated", "territory_hiring",
-    "territory_difficult", "national_sector_hiring", "national_hiring",
-    "national_sector_difficult", "national_difficult", "region_sector_hiring", "region_hiring",
-    "difficulty_prior_rate", "difficulty_prior_strength",
+    "hiring_projects",
+    "difficult_projects",
+    "hiring_estimated",
+    "territory_hiring",
+    "territory_difficult",
+    "national_sector_hiring",
+    "national_hiring",
+    "national_sector_difficult",
+    "national_difficult",
+    "region_sector_hiring",
+    "region_hiring",
+    "difficulty_prior_rate",
+    "difficulty_prior_strength",
 )
 
 
@@ -126,8 +135,12 @@ def significant(x: float, digits: int = 3) -> float:
     return round(x, digits - 1 - math.floor(math.log10(abs(x))))
 
 
-def gamma_prior(pooled_bassins: pd.DataFrame, phi: float, count: str = "hiring_projects",
-                expected: str = "expected_hiring") -> pd.Series:
+def gamma_prior(
+    pooled_bassins: pd.DataFrame,
+    phi: float,
+    count: str = "hiring_projects",
+    expected: str = "expected_hiring",
+) -> pd.Series:
     """Shape α of each sector's gamma prior (mean 1: the national share) by Marshall's method of
     moments over bassins, on counts scaled by φ: with r = n / e, m = Σn / Σe,
     s² = Σ e (r − m)² / Σ e and ē the mean expected count, the between-bassin variance is
@@ -177,8 +190,9 @@ def shrunk_rate(difficult, hiring, strength, prior):
     project nor a prior (a sector absent from every bassin of the wave)."""
     top = np.asarray(difficult, dtype=float) + np.asarray(strength) * np.asarray(prior)
     bottom = np.asarray(hiring, dtype=float) + np.asarray(strength)
-    return np.divide(top, bottom, out=np.full(np.broadcast(top, bottom).shape, np.nan),
-                     where=bottom > 0)
+    return np.divide(
+        top, bottom, out=np.full(np.broadcast(top, bottom).shape, np.nan), where=bottom > 0
+    )
 
 
 def log_ratio(x, reference, cap_ratio: float):
@@ -207,8 +221,19 @@ def weights(params: dict[str, float]) -> np.ndarray:
 
 
 def components(
-    hiring, expected, difficult, strength, prior, national_rate, access, median_access,
-    is_supply_thin, annual_hiring, alpha, phi, params: dict[str, float],
+    hiring,
+    expected,
+    difficult,
+    strength,
+    prior,
+    national_rate,
+    access,
+    median_access,
+    is_supply_thin,
+    annual_hiring,
+    alpha,
+    phi,
+    params: dict[str, float],
 ) -> dict[str, np.ndarray]:
     """The four score components, each a clipped log ratio (0 = the national reference)."""
     cap = params["component_cap_ratio"]

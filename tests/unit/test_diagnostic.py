@@ -21,13 +21,22 @@ approx = pytest.approx
 PARAMS = {**MODEL_DEFAULTS, "turnkey_learners": 80.0, "rank_draws": 60}
 
 
-def waves_frame(cells: dict[tuple[str, str, str, int], float], difficult_share: float = 0.5,
-                national: dict[tuple[str, int], float] | None = None) -> pd.DataFrame:
+def waves_frame(
+    cells: dict[tuple[str, str, str, int], float],
+    difficult_share: float = 0.5,
+    national: dict[tuple[str, int], float] | None = None,
+) -> pd.DataFrame:
     """int_territory_sector__waves rows from {(type, code, sector, year): hiring}; territory
     totals are summed from the cells; national totals default to the sum of the bassins."""
     rows = pd.DataFrame(
         [(t, c, s, y, h) for (t, c, s, y), h in cells.items()],
-        columns=["territory_type", "territory_code", "sector_code", "survey_year", "hiring_projects"],
+        columns=[
+            "territory_type",
+            "territory_code",
+            "sector_code",
+            "survey_year",
+            "hiring_projects",
+        ],
     )
     rows["metier_nomenclature"] = "FAP2021"
     rows["region_code"] = "84"
@@ -42,7 +51,9 @@ def waves_frame(cells: dict[tuple[str, str, str, int], float], difficult_share: 
         nat = bassins.groupby(["sector_code", "survey_year"])["hiring_projects"].sum()
     else:
         nat = pd.Series(national).rename_axis(["sector_code", "survey_year"])
-    rows["national_sector_hiring"] = [nat[(s, y)] for s, y in zip(rows.sector_code, rows.survey_year, strict=True)]
+    rows["national_sector_hiring"] = [
+        nat[(s, y)] for s, y in zip(rows.sector_code, rows.survey_year, strict=True)
+    ]
     totals = nat.groupby(level="survey_year").sum()
     rows["national_hiring"] = rows["survey_year"].map(totals)
     rows["national_sector_difficult"] = rows["national_sector_hiring"] * difficult_share
@@ -57,15 +68,28 @@ def waves_frame(cells: dict[tuple[str, str, str, int], float], difficult_share: 
 
 def context_frame(towns, sectors, catalogue=None):
     catalogue = set(sectors if catalogue is None else catalogue)
-    return pd.DataFrame([
-        {"town_code": t, "town_label": t, "sector_code": s, "sector_label": s,
-         "accessible_places_per_1000": 0.5, "national_median_places_per_1000": 0.5,
-         "is_supply_data_thin": False, "tension_class": 3.0, "suggested_level": 5,
-         "operator_levels": [5], "is_in_operator_catalogue": s in catalogue,
-         "operator_can_deliver_level": s in catalogue, "operator_distance_learning": False,
-         "operator_work_study": False}
-        for t in towns for s in sectors
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "town_code": t,
+                "town_label": t,
+                "sector_code": s,
+                "sector_label": s,
+                "accessible_places_per_1000": 0.5,
+                "national_median_places_per_1000": 0.5,
+                "is_supply_data_thin": False,
+                "tension_class": 3.0,
+                "suggested_level": 5,
+                "operator_levels": [5],
+                "is_in_operator_catalogue": s in catalogue,
+                "operator_can_deliver_level": s in catalogue,
+                "operator_distance_learning": False,
+                "operator_work_study": False,
+            }
+            for t in towns
+            for s in sectors
+        ]
+    )
 
 
 # --- given / expect -----------------------------------------------------------------------------
@@ -73,8 +97,10 @@ def context_frame(towns, sectors, catalogue=None):
 
 def test_pool_averages_waves_and_uses_the_pooled_national_share():
     cells = {
-        ("catchment", "T", "A", 2024): 30.0, ("catchment", "T", "B", 2024): 70.0,
-        ("catchment", "T", "A", 2025): 50.0, ("catchment", "T", "B", 2025): 50.0,
+        ("catchment", "T", "A", 2024): 30.0,
+        ("catchment", "T", "B", 2024): 70.0,
+        ("catchment", "T", "A", 2025): 50.0,
+        ("catchment", "T", "B", 2025): 50.0,
     }
     national = {("A", 2024): 100.0, ("B", 2024): 900.0, ("A", 2025): 300.0, ("B", 2025): 700.0}
     pooled = scoring.pool(waves_frame(cells, national=national), [2024, 2025])
@@ -88,8 +114,10 @@ def test_pool_averages_waves_and_uses_the_pooled_national_share():
 
 
 def test_censoring_variance_of_the_mean_wave():
-    w = waves_frame({("catchment", "T", "A", 2024): 10.0, ("catchment", "T", "A", 2025): 10.0},
-                    national={("A", 2024): 100.0, ("A", 2025): 100.0})
+    w = waves_frame(
+        {("catchment", "T", "A", 2024): 10.0, ("catchment", "T", "A", 2025): 10.0},
+        national={("A", 2024): 100.0, ("A", 2025): 100.0},
+    )
     w["hiring_estimated"] = [2.5, 0.0]
     w["hiring_censored_variance"] = [25 / 12, 0.0]  # one secret cell of bound 5, share 1
     pooled = scoring.pool(w, [2024, 2025]).iloc[0]
@@ -117,15 +145,19 @@ def test_wilson_hilferty_matches_gamma_quantiles():
     for shape, rate in ((3.0, 2.0), (15.0, 10.0), (120.0, 100.0)):
         sample = rng.gamma(shape, 1 / rate, 400_000)
         for z, q in ((scoring.Z_05, 0.05), (scoring.Z_95, 0.95)):
-            assert scoring.gamma_quantile(shape, rate, z) == approx(np.quantile(sample, q), rel=0.01)
+            assert scoring.gamma_quantile(shape, rate, z) == approx(
+                np.quantile(sample, q), rel=0.01
+            )
 
 
 def test_dispersion_from_two_waves_by_hand():
     # one bassin cell, 30 then 10 projects, the bassin total and national share unchanged:
     # p = 0.5, χ² = (30 − 40·0.5)² / (40·0.5·0.5) = 100 / 10 = 10
     cells = {
-        ("bassin", "B", "A", 2024): 30.0, ("bassin", "B", "Z", 2024): 70.0,
-        ("bassin", "B", "A", 2025): 10.0, ("bassin", "B", "Z", 2025): 90.0,
+        ("bassin", "B", "A", 2024): 30.0,
+        ("bassin", "B", "Z", 2024): 70.0,
+        ("bassin", "B", "A", 2025): 10.0,
+        ("bassin", "B", "Z", 2025): 90.0,
     }
     national = {("A", 2024): 200.0, ("Z", 2024): 800.0, ("A", 2025): 200.0, ("Z", 2025): 800.0}
     w = waves_frame(cells, national=national)
@@ -136,9 +168,13 @@ def test_dispersion_from_two_waves_by_hand():
 
 
 def test_gamma_prior_method_of_moments_by_hand():
-    pooled = pd.DataFrame({
-        "sector_code": ["A", "A"], "hiring_projects": [30.0, 10.0], "expected_hiring": [20.0, 20.0],
-    })
+    pooled = pd.DataFrame(
+        {
+            "sector_code": ["A", "A"],
+            "hiring_projects": [30.0, 10.0],
+            "expected_hiring": [20.0, 20.0],
+        }
+    )
     # r = 1.5, 0.5; m = 1; s² = (20·0.25 + 20·0.25) / 40 = 0.25; A = 0.25 − φ·1/20
     assert scoring.gamma_prior(pooled, 1.0)["A"] == approx(1 / (0.25 - 0.05))
     # all the variance is sampling noise: no between-bassin variance, the strongest prior
@@ -154,14 +190,22 @@ def _two_town_case(market_a: float):
     """Town T: sector A specialised with `market_a` projects a year, B and C ordinary."""
     cells = {}
     for y in (2024, 2025):
-        cells.update({
-            ("catchment", "T", "A", y): market_a, ("catchment", "T", "B", y): 400.0,
-            ("catchment", "T", "C", y): 300.0, ("catchment", "T", "NC", y): 50.0,
-            ("bassin", "B1", "A", y): 100.0, ("bassin", "B1", "B", y): 2000.0,
-            ("bassin", "B1", "C", y): 1500.0, ("bassin", "B1", "NC", y): 300.0,
-            ("bassin", "B2", "A", y): 150.0, ("bassin", "B2", "B", y): 1800.0,
-            ("bassin", "B2", "C", y): 1700.0, ("bassin", "B2", "NC", y): 250.0,
-        })
+        cells.update(
+            {
+                ("catchment", "T", "A", y): market_a,
+                ("catchment", "T", "B", y): 400.0,
+                ("catchment", "T", "C", y): 300.0,
+                ("catchment", "T", "NC", y): 50.0,
+                ("bassin", "B1", "A", y): 100.0,
+                ("bassin", "B1", "B", y): 2000.0,
+                ("bassin", "B1", "C", y): 1500.0,
+                ("bassin", "B1", "NC", y): 300.0,
+                ("bassin", "B2", "A", y): 150.0,
+                ("bassin", "B2", "B", y): 1800.0,
+                ("bassin", "B2", "C", y): 1700.0,
+                ("bassin", "B2", "NC", y): 250.0,
+            }
+        )
     return waves_frame(cells), context_frame(["T"], ["A", "B", "C"])
 
 
@@ -182,8 +226,7 @@ def test_unreadable_cells_are_flagged_not_ranked_on_noise():
 
 
 def test_score_is_the_weighted_sum_of_clipped_log_ratios():
-    out = ranking.rank_sectors(*_two_town_case(200.0), PARAMS, years=[2024, 2025],
-                               intervals=False)
+    out = ranking.rank_sectors(*_two_town_case(200.0), PARAMS, years=[2024, 2025], intervals=False)
     w = scoring.weights(PARAMS)
     for r in out.itertuples():
         parts = [r.specialisation, r.difficulty, r.supply_gap, r.market]
@@ -204,18 +247,27 @@ def test_intervals_contain_the_point_rank_and_ties_are_grouped():
 
 
 def test_tie_groups_from_overlapping_intervals():
-    frame = pd.DataFrame({
-        "town_code": ["T"] * 4, "recommendation_rank": [1, 2, 3, 4],
-        "recommendation_rank_low": [1, 1, 3, 3], "recommendation_rank_high": [2, 3, 4, 4],
-    })
+    frame = pd.DataFrame(
+        {
+            "town_code": ["T"] * 4,
+            "recommendation_rank": [1, 2, 3, 4],
+            "recommendation_rank_low": [1, 1, 3, 3],
+            "recommendation_rank_high": [2, 3, 4, 4],
+        }
+    )
     # 2 reaches the leader's worst rank 2 → tied; 3 starts from 3 > 2 → a new group, 4 joins it
     assert ranking.tie_groups(frame).tolist() == [1, 1, 2, 2]
 
 
 def test_evaluation_agreement_figures_by_hand():
-    a = pd.DataFrame({"town_code": ["T", "T", "T", "U", "U", "U"],
-                      "sector_code": ["A", "B", "C", "A", "B", "C"],
-                      "recommendation_rank": [1, 2, 3, 1, 2, 3], "score": [3, 2, 1, 3, 2, 1]})
+    a = pd.DataFrame(
+        {
+            "town_code": ["T", "T", "T", "U", "U", "U"],
+            "sector_code": ["A", "B", "C", "A", "B", "C"],
+            "recommendation_rank": [1, 2, 3, 1, 2, 3],
+            "score": [3, 2, 1, 3, 2, 1],
+        }
+    )
     b = a.assign(recommendation_rank=[2, 1, 3, 1, 2, None], score=[2, 3, 1, 3, 2, 1])
     figures = evaluation.compare(a, b, top=3)
     assert figures["top1_agreement"] == approx(0.5)  # T: A vs B; U: A vs A
@@ -249,8 +301,9 @@ PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 @given(towns_case(), st.floats(min_value=0.1, max_value=50.0))
 def test_scaling_a_towns_hiring_leaves_its_specialisation_order_unchanged(case, factor):
     cells, towns = case
-    scaled = {k: v * factor if k[0] == "catchment" and k[1] == towns[0] else v
-              for k, v in cells.items()}
+    scaled = {
+        k: v * factor if k[0] == "catchment" and k[1] == towns[0] else v for k, v in cells.items()
+    }
 
     def order(c):
         pooled = scoring.pool(waves_frame(c), [2024, 2025])
@@ -276,8 +329,9 @@ def test_adding_a_wave_equal_to_the_window_mean_changes_no_rank(case):
     ctx = context_frame(towns, SECTORS)
     params = {**PARAMS, "bmo_window_waves": 3}
     before = ranking.rank_sectors(w, ctx, params, years=[2024, 2025], intervals=False)
-    after = ranking.rank_sectors(longer, ctx, params, years=[2024, 2025, 2026],
-                                 phi_years=[2024, 2025], intervals=False)
+    after = ranking.rank_sectors(
+        longer, ctx, params, years=[2024, 2025, 2026], phi_years=[2024, 2025], intervals=False
+    )
     key = ["town_code", "sector_code"]
     merged = before.merge(after, on=key, suffixes=("", "_after"))
     assert (merged["rank"] == merged["rank_after"]).all()
@@ -300,8 +354,9 @@ def test_permuting_towns_changes_nothing(case, rnd):
 @given(towns_case(), st.sets(st.sampled_from(SECTORS), max_size=3))
 def test_a_sector_outside_the_catalogue_is_never_recommended(case, catalogue):
     cells, towns = case
-    out = ranking.rank_sectors(waves_frame(cells), context_frame(towns, SECTORS, catalogue),
-                               PARAMS, years=[2024, 2025])
+    out = ranking.rank_sectors(
+        waves_frame(cells), context_frame(towns, SECTORS, catalogue), PARAMS, years=[2024, 2025]
+    )
     outside = out[~out.sector_code.isin(catalogue)]
     assert outside.recommendation_rank.isna().all()
     assert (outside.probability_recommended == 0).all()
