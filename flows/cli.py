@@ -1,5 +1,9 @@
 """The `gpect` command line. Interactive commands call plain functions directly; Prefect flows
-are for scheduled or deployed runs (a flow pays a ~15 s ephemeral server start, see STACK.md)."""
+are for scheduled or deployed runs (a flow pays a ~15 s ephemeral server start, see STACK.md).
+
+Only Typer, rich and the settings are imported here: pandas, DuckDB, pyarrow and Prefect take
+2-3 s to import, so each command imports what it uses, and `gpect --help` or a mistyped option
+answers at once (tests/unit/test_cli_doors.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,11 +30,12 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from connectors import candidates as candidates_mod
-from flows import build as build_mod
-from flows import freshness, ingest, lock
+from flows import lock
 from flows import settings as settings_mod
 from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from flows import freshness, ingest
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 # Markup ([red]…[/red]) is written only in gpect's own strings; text from the data, the files and
@@ -123,6 +128,9 @@ def run_fetch(
     if problem:
         console.print(f"[red]Invalid option[/red]: {escape(problem)}")
         raise typer.Exit(2)
+    check_selection(dataset, vintage)
+    from flows import ingest
+
     cfg = settings_mod.load().with_overrides(mirror=mirror)
     where = cfg.mirror or "official URLs"
     console.print(f"Fetching from [bold]{escape(where)}[/bold] into {escape(str(cfg.raw_dir))}")
@@ -162,6 +170,35 @@ def run_fetch(
     return results
 
 
+def check_selection(datasets: list[str] | None, vintages: list[str] | None) -> None:
+    """Unknown `-d` datasets or `-v` vintages stop the command at the door (exit 2) with the
+    closest names, before anything is locked or downloaded."""
+    import difflib
+
+    from connectors import registry
+
+    catalog = registry.catalog()
+    problems = []
+    for name in datasets or ():
+        if name not in catalog:
+            close = difflib.get_close_matches(name, list(catalog), n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            problems.append(f"unknown dataset {name!r}{hint}")
+    chosen = [catalog[d] for d in datasets or catalog if d in catalog]
+    known = sorted({v for ds in chosen for v in ds.vintages})
+    for name in vintages or ():
+        if name not in known:
+            problems.append(
+                f"no selected dataset has a vintage {name!r} (known: {', '.join(known)})"
+            )
+    if problems:
+        console.print(
+            f"[red]Invalid option[/red]: {escape('; '.join(problems))}; "
+            "`gpect sources` lists every dataset and vintage."
+        )
+        raise typer.Exit(2)
+
+
 def fetch_counts(results: list[ingest.SourceStatus]) -> str:
     counts: dict[str, int] = {}
     for r in results:
@@ -192,9 +229,20 @@ def refresh(
     force: bool = False,
 ) -> None:
     """Same as fetch, through the Prefect flow `refresh` (for scheduled runs and the Prefect UI)."""
+    check_selection(dataset, vintage)
+    problem = settings_mod.mirror_problem(mirror, "--mirror")
+    if problem:
+        console.print(f"[red]Invalid option[/red]: {escape(problem)}")
+        raise typer.Exit(2)
     from flows.refresh import refresh as refresh_flow
 
-    refresh_flow(datasets=dataset, vintages=vintage, force=force, mirror=mirror)
+    # The flow's own log says which vintages failed and why; here one line and the exit code.
+    state = refresh_flow(
+        datasets=dataset, vintages=vintage, force=force, mirror=mirror, return_state=True
+    )
+    if state.is_failed():
+        console.print(f"[red]Refresh failed[/red]: {escape(str(state.message))}")
+        raise typer.Exit(1)
 
 
 CandidatesOpt = Annotated[
@@ -212,6 +260,8 @@ def read_candidates(path: str | None) -> list[str] | None:
     build resolves them against the reference geography."""
     if not path:
         return None
+    from connectors import candidates as candidates_mod
+
     try:
         lines = candidates_mod.read_file(Path(path))
         candidates_mod.parse_lines(lines, source=f"candidates file {path}")
@@ -223,6 +273,9 @@ def read_candidates(path: str | None) -> list[str] | None:
 
 def run_build(candidates: str | None, force: bool = False) -> freshness.WarehouseOutcome:
     """Build unless the warehouse is up to date with its inputs (`force` builds anyway)."""
+    from flows import build as build_mod
+    from flows import freshness
+
     cfg = settings_mod.load()
     codes = read_candidates(candidates)
     with data_lock(cfg), progress_bar(counted=False) as bar:
@@ -270,6 +323,8 @@ def reference(
     version: Annotated[str, typer.Option(help="Name of the new reference version.")],
 ) -> None:
     """Recompute the national reference distribution rankings are standardised against."""
+    from flows import build as build_mod
+
     cfg = settings_mod.load()
     path = build_mod.write_reference(cfg, cfg.build_parameters, version)
     console.print(
@@ -323,6 +378,8 @@ REPORTS_DIR = settings_mod.REPO_ROOT / "reports"
 def run_outputs(cfg: Settings, force: bool, pdf: bool) -> list[tuple[str, str]]:
     """Reports, then the shortlist, each skipped when up to date with the warehouse, settings
     and rendering code; returns (step, outcome) rows for the summary."""
+    from flows import freshness
+
     out = cfg.data_dir / "out"
     # (step, file whose sidecar records its inputs, the command that writes it, its module,
     # options that change what it writes)
@@ -391,6 +448,8 @@ def sources(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """What is present locally: datasets, vintages, rows, sha256, fetched-at."""
+    from flows import ingest
+
     rows = ingest.inventory(settings_mod.load())
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from flows import settings as settings_mod
 from flows.cli import app, console, data_lock
-from reports import evaluation as evaluation_mod
 
 
 @app.command()
@@ -19,6 +18,8 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Print how far the sector diagnostic can be trusted and write data/out/evaluation/."""
+    from reports import evaluation as evaluation_mod
+
     cfg = settings_mod.load()
     try:
         frame = evaluation_mod.load(cfg.warehouse)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-import duckdb
 import typer
 from rich.markup import escape
 
@@ -32,6 +31,8 @@ def report(
     ] = False,
 ) -> None:
     """Write the diagnostic of a town (or of every candidate town) to data/out/site/."""
+    import duckdb
+
     from reports import data, geo, site
 
     if (town is None) != all_towns:

@@ -12,8 +12,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from connectors.http import HttpConfig
+if TYPE_CHECKING:  # connectors.http loads requests (0.2 s): only when settings are read
+    from connectors.http import HttpConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,7 +122,7 @@ MODEL_BOUNDS: dict[str, Bound] = {
 SHORTLIST_PREFIX = "GPECT_SHORTLIST_"
 
 SHORTLIST = "shortlist"
-# The allowed range of every shortlist setting (defaults in reports/shortlist.py,
+# The allowed range of every shortlist setting (defaults in reports/shortlist_parameters.py,
 # DEFAULT_PARAMETERS; tests/unit/test_settings.py checks that both list the same names).
 SHORTLIST_BOUNDS: dict[str, Bound] = {
     "weight_higher_education": Bound(0, 100, group=SHORTLIST),
@@ -211,7 +213,7 @@ class Settings:
     http: HttpConfig
     model: dict[str, float]
     # Shortlist settings given in the environment (GPECT_SHORTLIST_<NAME>); the defaults and the
-    # valid names live in reports/shortlist.py (DEFAULT_PARAMETERS), which rejects unknown ones.
+    # valid names live in reports/shortlist_parameters.py (DEFAULT_PARAMETERS).
     shortlist: dict[str, float] = field(default_factory=dict)
     # Operations: where Prefect runs per-dataset and per-town tasks ("thread" or "dask"), an
     # existing Dask scheduler (None: a temporary local cluster), how many workers, and how long a
@@ -220,12 +222,16 @@ class Settings:
     dask_address: str | None = None
     task_workers: int = 4
     lock_timeout: float = 600.0
+    # Where the report site is published (an http(s) base URL): the workbook links each town to
+    # <site_url>/towns/<INSEE>.html, links that still work once the file is e-mailed. None: links
+    # relative to data/out/ (they work inside data/out/ or the zip of `gpect shortlist --zip`).
+    site_url: str | None = None
 
     @property
     def build_parameters(self) -> dict[str, float]:
         """What the build reads (param_settings): the model parameters and the concept size the
         market-size rule derives from (a shortlist setting, see reports/shortlist.py)."""
-        from reports.shortlist import DEFAULT_PARAMETERS
+        from reports.shortlist_parameters import DEFAULT_PARAMETERS
 
         turnkey = self.shortlist.get("turnkey_learners", DEFAULT_PARAMETERS["turnkey_learners"])
         return {**self.model, "turnkey_learners": float(turnkey)}
@@ -264,7 +270,8 @@ def _read(variable: str, default: str, bound: Bound, problems: list[str]) -> flo
 def load() -> Settings:
     """Every GPECT_* setting parsed and range-checked at once; SettingsError lists each problem
     (variable, allowed range, value given) on its own line."""
-    from reports.shortlist import DEFAULT_PARAMETERS  # the shortlist's defaults live with it
+    from connectors.http import HttpConfig
+    from reports.shortlist_parameters import DEFAULT_PARAMETERS
 
     problems: list[str] = []
     ops = {
@@ -317,6 +324,9 @@ def load() -> Settings:
     api = _env("GPECT_DATAGOUV_API", "https://www.data.gouv.fr/api/1").strip()
     if not api.startswith(("https://", "http://")):
         problems.append(f"GPECT_DATAGOUV_API must be an http(s) URL, got {api!r}")
+    site_url = _env("GPECT_SITE_URL")
+    if site_url is not None and not site_url.strip().startswith(("https://", "http://")):
+        problems.append(f"GPECT_SITE_URL must be an http(s) URL, got {site_url!r}")
     mirror = _env("GPECT_MIRROR")
     map_path = _env("GPECT_MIRROR_MAP")
     problems += [p for p in [mirror_problem(mirror)] if p]
@@ -348,4 +358,5 @@ def load() -> Settings:
         dask_address=_env("GPECT_DASK_ADDRESS"),
         task_workers=int(ops["GPECT_TASK_WORKERS"]),
         lock_timeout=ops["GPECT_LOCK_TIMEOUT"],
+        site_url=site_url.strip() if site_url else None,
     )
