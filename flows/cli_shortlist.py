@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from connectors import candidates as candidates_mod
 from flows import settings as settings_mod
 from flows.cli import app, console
-from reports import shortlist as shortlist_mod
+
+if TYPE_CHECKING:
+    from reports import shortlist as shortlist_mod
 
 
 @app.command()
@@ -41,9 +42,20 @@ def shortlist(
         int | None,
         typer.Option(min=1, help="Monte Carlo draws (default GPECT_SHORTLIST_DRAWS)."),
     ] = None,
+    bundle: Annotated[
+        bool,
+        typer.Option(
+            "--zip",
+            help="Also write data/out/gpect_shortlist.zip: the workbook and the report site "
+            "together, so that the workbook's links work wherever it is unpacked.",
+        ),
+    ] = False,
 ) -> None:
     """Rank the candidate towns on documented weighted criteria, with rank intervals over the
     weights and normalisation, a recommended concept per town, and optionally a set of towns."""
+    from connectors import candidates as candidates_mod
+    from reports import shortlist as shortlist_mod
+
     start = time.perf_counter()
     cfg = settings_mod.load()
     try:
@@ -64,14 +76,23 @@ def shortlist(
         raise typer.Exit(1) from exc
 
     from reports.shortlist_page import write_page
-    from reports.shortlist_workbook import write_workbook
+    from reports.shortlist_workbook import write_bundle, write_workbook
 
     out = cfg.data_dir / "out"
     written = [
-        write_workbook(result, out / "shortlist" / "shortlist.xlsx"),
+        write_workbook(result, out / "shortlist" / "shortlist.xlsx", cfg.site_url),
         shortlist_mod.write_csv(result, out / "shortlist" / "shortlist.csv"),
+        shortlist_mod.write_csv_fr(result, out / "shortlist" / "shortlist_excel_fr.csv"),
         write_page(result, out / "site"),
     ]
+    if bundle:
+        if not (out / "site" / "towns").is_dir():
+            console.print(
+                "[yellow]No town pages yet[/yellow]: the zip carries the workbook and the "
+                "shortlist page only; run `gpect report --all` first for working links."
+            )
+        with console.status("Zipping the workbook and the site…"):
+            written.append(write_bundle(out, out / "gpect_shortlist.zip"))
     _print_top(result, top)
     if result.selected is not None:
         picks = ", ".join(f"{r.town_label} ({r.rank})" for r in result.selected.itertuples())

@@ -27,41 +27,7 @@ import numpy as np
 import pandas as pd
 
 from connectors import candidates, cells
-
-# Defaults of the shortlist settings (GPECT_SHORTLIST_<NAME> overrides each, see flows/settings.py).
-DEFAULT_PARAMETERS: dict[str, float] = {
-    # Criterion weights (normalised to sum to 1).
-    "weight_higher_education": 0.20,
-    "weight_skills_gap": 0.25,
-    "weight_social_need": 0.25,
-    "weight_audience": 0.15,
-    "weight_partners": 0.15,
-    # Eligibility: population band of the commune and of its urban unit.
-    "population_min": 10_000,
-    "population_max": 100_000,
-    # Skills gap: the town's strongest sectors of mart_town_sector__ranking that count.
-    "top_sectors": 3,
-    # Audience: share of the catchment's active population (15-64) expected to train at the centre
-    # each year (an assumption to discuss with the operator), against the 120-150 learners a year
-    # a centre needs to break even; beyond `audience_cap` times the upper bound, more people add
-    # nothing to the criterion.
-    "participation_rate": 0.003,
-    "break_even_low": 120,
-    "break_even_high": 150,
-    "audience_cap": 2.0,
-    # Implantation concepts: learners or people a year at cruising speed, and the thresholds of
-    # the social-need rule (census unemployment rate of France: 13.4 %).
-    "turnkey_learners": 80,
-    "third_place_people": 85,
-    "progressive_learners": 300,
-    "third_place_unemployment_rate": 0.20,
-    "third_place_jobseeker_rate": 0.20,
-    # Robustness: number of Monte Carlo draws, seed, and how tightly the Dirichlet weights
-    # concentrate around the defaults (alpha = concentration × default weight).
-    "draws": 2000,
-    "seed": 20_240,
-    "dirichlet_concentration": 50,
-}
+from reports.shortlist_parameters import DEFAULT_PARAMETERS
 
 NORMALISATIONS = ("minmax", "zscore", "rank")
 NORMALISATION_LABELS = {
@@ -872,6 +838,74 @@ def write_csv(result: Shortlist, path: Path) -> Path:
     columns = [c for c in CSV_COLUMNS if c in result.table.columns]
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     cells.write_csv(result.table[columns], tmp)
+    os.replace(tmp, path)
+    return path
+
+
+# The French-Excel variant: French headers, rounded figures, shares in percent (documented in the
+# README, "Outputs"). (column, header, decimals, factor); decimals None: text or whole numbers.
+def _fr_columns(top: int) -> list[tuple[str, str, int | None, float]]:
+    indicators = [
+        (
+            ind.column,
+            f"{ind.label} (%)" if "%" in ind.number_format else ind.label,
+            1 if "%" in ind.number_format else 2,
+            100.0 if "%" in ind.number_format else 1.0,
+        )
+        for c in CRITERIA
+        for ind in c.indicators
+    ]
+    return [
+        ("rank", "Rang", None, 1.0),
+        ("town_code", "Code INSEE", None, 1.0),
+        ("town_label", "Ville", None, 1.0),
+        ("departement_code", "Département", None, 1.0),
+        ("score", "Score (sur 100)", 1, 1.0),
+        *((f"contribution_{c.key}", f"{c.label} (points)", 1, 1.0) for c in CRITERIA),
+        ("median_rank", "Rang médian (simulation)", None, 1.0),
+        ("rank_low", "Rang : borne basse 90 %", None, 1.0),
+        ("rank_high", "Rang : borne haute 90 %", None, 1.0),
+        ("top_share", f"Part des tirages dans les {top} premières (%)", 1, 100.0),
+        ("concept_label", "Concept recommandé", None, 1.0),
+        ("concept_rule", "Règle appliquée", None, 1.0),
+        ("selection_step", "Sélection (étape)", None, 1.0),
+        ("population", "Population", None, 1.0),
+        ("urban_unit_population", "Population de l'unité urbaine", None, 1.0),
+        ("is_population_in_band", "Population entre les bornes", None, 1.0),
+        ("is_urban_unit_in_band", "Unité urbaine entre les bornes", None, 1.0),
+        ("is_acv", "Action Cœur de Ville", None, 1.0),
+        ("is_acv2", "ACV 2", None, 1.0),
+        ("is_territoire_industrie", "Territoires d'industrie", None, 1.0),
+        *indicators,
+        ("top_sectors", "Premières filières", None, 1.0),
+        ("potential_learners", "Apprenants potentiels par an", 0, 1.0),
+        ("partner_names", "Lycées partenaires", None, 1.0),
+        ("missing_indicators", "Valeurs manquantes (position neutre)", None, 1.0),
+    ]
+
+
+def french_frame(result: Shortlist) -> pd.DataFrame:
+    """The ranking as the French-Excel CSV holds it: French headers, rounded, shares in %."""
+    columns = [c for c in _fr_columns(result.top) if c[0] in result.table.columns]
+    out = pd.DataFrame(index=result.table.index)
+    for key, header, decimals, factor in columns:
+        values = result.table[key]
+        if decimals is not None:
+            values = (values.astype("Float64") * factor).round(decimals)
+            if decimals == 0:
+                values = values.astype("Int64")
+        elif pd.api.types.is_float_dtype(values):
+            values = values.round().astype("Int64")  # populations are whole people
+        out[header] = values
+    return out
+
+
+def write_csv_fr(result: Shortlist, path: Path) -> Path:
+    """The ranking as a French-Excel CSV (`;`, decimal comma, UTF-8 BOM, French headers,
+    rounded figures), written atomically beside the machine CSV."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    cells.write_csv(french_frame(result), tmp, excel_fr=True)
     os.replace(tmp, path)
     return path
 

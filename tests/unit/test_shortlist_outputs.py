@@ -37,6 +37,7 @@ def test_workbook_has_the_expected_sheets_columns_and_formats(result, tmp_path):
     path = write_workbook(result, tmp_path / "shortlist.xlsx")
     wb = load_workbook(path)
     assert wb.sheetnames == [
+        "Poids",
         "Synthèse",
         *CRITERION_SHEETS,
         "Éligibilité",
@@ -63,7 +64,8 @@ def test_workbook_has_the_expected_sheets_columns_and_formats(result, tmp_path):
     assert summary.cell(row=2, column=5).number_format == "0.0"
     assert summary["A1"].font.bold and summary["A1"].fill.fgColor.rgb.endswith("1F4E79")
     assert summary.freeze_panes == "D2"
-    assert summary.auto_filter.ref == f"A1:{summary.cell(row=5, column=len(head)).coordinate}"
+    (table,) = summary.tables.values()
+    assert table.ref == f"A1:{summary.cell(row=5, column=len(head)).coordinate}"
     assert summary.column_dimensions["C"].width == 24
     link = summary.cell(row=2, column=column_of(summary, "Rapport de la ville"))
     code = summary.cell(row=2, column=2).value
@@ -76,8 +78,8 @@ def test_workbook_has_the_expected_sheets_columns_and_formats(result, tmp_path):
         "Niveau de vie médian (€)",
     ]
     assert social.cell(row=2, column=4).number_format == "0.0%"
-    assert social.cell(row=2, column=column_of(social, "Poids")).value == pytest.approx(0.25)
-    assert social.freeze_panes == "D2" and social.auto_filter.ref.startswith("A1:")
+    assert social.cell(row=2, column=column_of(social, "Poids")).value == "=poids_social_need"
+    assert social.freeze_panes == "D2" and list(social.tables.values())[0].ref.startswith("A1:")
     eligibility = wb["Éligibilité"]
     flags = {
         eligibility.cell(row=r, column=2).value: eligibility.cell(row=r, column=5).value
@@ -92,13 +94,104 @@ def test_workbook_has_the_expected_sheets_columns_and_formats(result, tmp_path):
     )
 
 
-def test_contributions_in_the_workbook_add_up_to_the_score(result, tmp_path):
+def test_scores_are_live_formulas_of_the_weights_sheet(result, tmp_path):
+    """Score = Σ contribution, contribution = 100 × named weight × criterion value, the weight
+    normalised on the Poids sheet; evaluated here by hand from the cells openpyxl reads back."""
     wb = load_workbook(write_workbook(result, tmp_path / "s.xlsx"))
+    weights = wb["Poids"]
+    assert headers(weights)[:4] == [
+        "Critère",
+        "Paramètre gpect",
+        "Poids saisi (modifiable)",
+        "Poids normalisé (somme = 100 %)",
+    ]
+    typed = [weights.cell(row=r, column=3).value for r in range(2, 7)]
+    assert typed == [result.params[f"weight_{c.key}"] for c in sl.CRITERIA]
+    assert weights["D2"].value == "=C2/SUM($C$2:$C$6)"
+    named = {c.key: wb.defined_names[f"poids_{c.key}"].attr_text for c in sl.CRITERIA}
+    assert named == {c.key: f"'Poids'!$D${r}" for r, c in enumerate(sl.CRITERIA, start=2)}
+    normalised = {c.key: t / sum(typed) for c, t in zip(sl.CRITERIA, typed, strict=True)}
+
     ws = wb["Synthèse"]
-    columns = [column_of(ws, f"{c.label} (points)") for c in sl.CRITERIA]
+    score_col = ws.cell(row=1, column=5).column_letter
     for r in range(2, 6):
-        total = sum(ws.cell(row=r, column=j).value for j in columns)
-        assert total == pytest.approx(ws.cell(row=r, column=5).value)
+        contributions = []
+        for c in sl.CRITERIA:
+            formula = ws.cell(row=r, column=column_of(ws, f"{c.label} (points)")).value
+            value_cell = ws.cell(row=r, column=column_of(ws, f"{c.label} : valeur (0-1)"))
+            assert formula == f"=100*poids_{c.key}*{value_cell.coordinate}"
+            contributions.append(100 * normalised[c.key] * value_cell.value)
+            assert isinstance(value_cell.value, int | float)
+        letters = [
+            ws.cell(row=r, column=column_of(ws, f"{c.label} (points)")).column_letter
+            for c in sl.CRITERIA
+        ]
+        assert ws.cell(row=r, column=5).value == "=" + "+".join(f"{x}{r}" for x in letters)
+        assert sum(contributions) == pytest.approx(result.table.at[r - 2, "score"])
+        rank = ws.cell(row=r, column=column_of(ws, "Rang selon les poids de la feuille Poids"))
+        assert rank.value == f"=RANK({score_col}{r},${score_col}$2:${score_col}$5)"
+    social = wb["Besoins sociaux"]
+    w, v = column_of(social, "Poids"), column_of(social, "Valeur du critère (0-1)")
+    points = social.cell(row=2, column=column_of(social, "Contribution au score (points)"))
+    assert points.value == (
+        f"=100*{social.cell(row=2, column=w).coordinate}*{social.cell(row=2, column=v).coordinate}"
+    )
+
+
+def test_every_sheet_is_a_table_that_prints_landscape_one_page_wide(result, tmp_path):
+    wb = load_workbook(write_workbook(result, tmp_path / "s.xlsx"))
+    names = []
+    for ws in wb.worksheets:
+        assert ws.tables, ws.title
+        names += list(ws.tables)
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0
+        assert ws.print_title_rows == "$1:$1"
+        assert (
+            ws.print_area
+            == f"'{ws.title}'!$A$1:${ws.cell(row=1, column=ws.max_column).column_letter}${ws.max_row}"
+        )
+        assert ws.title in ws.oddHeader.center.text
+        assert ws.oddFooter.right.text == "Page &P / &N"
+    assert len(names) == len(set(names)) == len(wb.worksheets) + 2  # Sélection and Méthode hold two
+    assert wb.properties.title.startswith("Présélection des villes candidates")
+    assert wb.properties.creator == "gpect" and wb.properties.language == "fr-FR"
+    assert "2026-01-01 00:00" in wb.properties.description
+    assert wb.calculation.fullCalcOnLoad
+
+
+def test_report_links_are_absolute_under_the_site_url(result, tmp_path):
+    wb = load_workbook(
+        write_workbook(result, tmp_path / "s.xlsx", site_url="https://gpect.example.org/site/")
+    )
+    ws = wb["Synthèse"]
+    link = ws.cell(row=2, column=column_of(ws, "Rapport de la ville"))
+    code = ws.cell(row=2, column=2).value
+    assert link.hyperlink.target == f"https://gpect.example.org/site/towns/{code}.html"
+
+
+def test_the_bundle_carries_workbook_and_site_so_relative_links_resolve(result, tmp_path):
+    import zipfile
+
+    from reports.shortlist_workbook import write_bundle
+
+    out = tmp_path / "out"
+    write_workbook(result, out / "shortlist" / "shortlist.xlsx")
+    (out / "site" / "towns").mkdir(parents=True)
+    for code in result.table["town_code"]:
+        (out / "site" / "towns" / f"{code}.html").write_text("<p>ok</p>")
+    (out / "shortlist" / ".shortlist.csv.inputs.json").write_text("{}")
+    bundle = write_bundle(out, tmp_path / "b.zip")
+    with zipfile.ZipFile(bundle) as z:
+        names = set(z.namelist())
+        z.extractall(tmp_path / "unpacked")
+    assert "shortlist/.shortlist.csv.inputs.json" not in names
+    book = tmp_path / "unpacked" / "shortlist" / "shortlist.xlsx"
+    ws = load_workbook(book)["Synthèse"]
+    for r in range(2, 6):
+        target = ws.cell(row=r, column=column_of(ws, "Rapport de la ville")).hyperlink.target
+        assert (book.parent / target).resolve().is_file(), target
 
 
 def test_selection_sheet_lists_picks_and_skipped_neighbours(tmp_path):
