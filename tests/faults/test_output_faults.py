@@ -77,6 +77,18 @@ def test_no_csv_text_cell_starts_like_a_formula(result, tmp_path):
     assert sorted(r["town_label"] for r in rows) == sorted("'" + v for v in HOSTILE.values())
 
 
+def test_no_french_csv_text_cell_starts_like_a_formula(result, tmp_path):
+    path = sl.write_csv_fr(result, tmp_path / "shortlist_excel_fr.csv")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    for row in rows:
+        for column, value in row.items():
+            if value.startswith(FORMULA_STARTS):
+                float(value.replace(",", "."))  # only numbers may start with "-"
+                assert column != "Ville"
+    assert sorted(r["Ville"] for r in rows) == sorted("'" + v for v in HOSTILE.values())
+
+
 def test_safe_frame_quotes_text_only():
     frame = pd.DataFrame(
         {

@@ -161,6 +161,38 @@ def test_every_sheet_is_a_table_that_prints_landscape_one_page_wide(result, tmp_
     assert wb.calculation.fullCalcOnLoad
 
 
+def test_french_excel_csv_is_the_documented_dialect_of_the_machine_csv(result, tmp_path):
+    """`;`, UTF-8 BOM, decimal comma, French headers, figures rounded, shares in %, oui/non: the
+    same rows as the machine CSV, read back with the dialect the README documents."""
+    machine = pd.read_csv(
+        sl.write_csv(result, tmp_path / "shortlist.csv"), dtype={"town_code": str}
+    )
+    path = sl.write_csv_fr(result, tmp_path / "shortlist_excel_fr.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfRang;Code INSEE;Ville;")
+    assert b"\r\n" in raw
+    french = pd.read_csv(
+        path, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Code INSEE": str}
+    )
+    expected = [header for key, header, *_ in sl._fr_columns(result.top) if key in result.table]
+    assert list(french.columns) == expected
+    assert french["Code INSEE"].tolist() == machine["town_code"].tolist()
+    assert french["Score (sur 100)"].tolist() == machine["score"].round(1).tolist()
+    share = "Part des tirages dans les 2 premières (%)"
+    assert french[share].tolist() == (100 * machine["top_share"]).round(1).tolist()
+    assert french["Taux de chômage (%)"].tolist() == pytest.approx(
+        (100 * machine["unemployment_rate"]).round(1).tolist()
+    )
+    assert set(french["Action Cœur de Ville"]) <= {"oui", "non"}
+    assert french["Population"].dtype.kind == "i"
+    # the machine CSV keeps full precision, a decimal point and true/false
+    assert set(machine["is_acv"]) <= {True, False}
+    machine_text = (tmp_path / "shortlist.csv").read_text(encoding="utf-8")
+    assert ",true," in machine_text and "True" not in machine_text
+    decimals = french["Score (sur 100)"].map(lambda v: len(f"{v}".split(".")[-1]))
+    assert decimals.max() == 1
+
+
 def test_report_links_are_absolute_under_the_site_url(result, tmp_path):
     wb = load_workbook(
         write_workbook(result, tmp_path / "s.xlsx", site_url="https://gpect.example.org/site/")
