@@ -1,16 +1,32 @@
-"""Exports for analysts and GIS users: every mart as Parquet and CSV, and the town and catchment
-indicators with geometry as a GeoPackage (towns as points, catchments as the union of their
-communes' polygons)."""
+"""Exports for analysts, GIS users and open-data portals: every mart as Parquet and CSV, the town
+and catchment indicators with geometry as a GeoPackage and as GeoParquet (towns as points,
+catchments as the union of their communes' polygons), and a `datapackage.json` describing every
+exported table (Frictionless Data Package with a Table Schema per table: field types, units,
+descriptions in French and English, licences and the sources with their sha256).
+
+Field descriptions live in `reports/export_fields.csv` (one row per column name, whatever mart it
+is in); a mart column without one stops the export, so that nothing is published undescribed.
+"""
 
 from __future__ import annotations
 
+import csv as csv_module
+import json
 import os
+import re
 from pathlib import Path
 
 import duckdb
 import geopandas as gpd
+import pandas as pd
 
+from connectors import registry
 from connectors.cells import write_csv
+from reports import data
+
+FIELDS_FILE = Path(__file__).with_name("export_fields.csv")
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "marts"
+PROFILE = "tabular-data-package"
 
 CATCHMENT_INDICATORS = """
 select p.town_code, p.town_label, p.departement_code, p.catchment_communes,
@@ -27,6 +43,26 @@ left join mart_town_sector__ranking as r using (town_code)
 group by all
 """
 
+# The two layers, as the GeoPackage (layer description) and the data package describe them.
+LAYERS = {
+    "towns": (
+        "Villes candidates (points) et leur profil : population, marché du travail, programmes, "
+        "zone de 30 minutes (mart_town__profile).",
+        "Candidate towns (points) with their profile: population, labour market, programmes, "
+        "30-minute catchment (mart_town__profile).",
+    ),
+    "catchments": (
+        "Zones de 30 minutes des villes candidates (union des polygones de leurs communes) et "
+        "leurs indicateurs, avec les filières recommandées.",
+        "30-minute catchments of the candidate towns (union of their communes' polygons) with "
+        "their indicators and recommended sectors.",
+    ),
+}
+
+
+class ExportError(RuntimeError):
+    """The export cannot describe what it would publish (a column without a description)."""
+
 
 def _atomic(path: Path, write) -> None:
     # Keep the extension: GDAL checks a GeoPackage's file name.
@@ -35,10 +71,169 @@ def _atomic(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
-def export(warehouse: Path, commune_polygons: Path, out_dir: Path) -> dict[str, Path]:
-    """Write marts and the GeoPackage to `out_dir`; returns what was written."""
+def field_dictionary() -> dict[str, dict[str, str]]:
+    with FIELDS_FILE.open(encoding="utf-8", newline="") as fh:
+        return {row["name"]: row for row in csv_module.DictReader(fh)}
+
+
+def _schema_type(duckdb_type: str) -> str:
+    """The Table Schema type of a DuckDB column type."""
+    if duckdb_type.endswith("[]"):
+        return "array"
+    if duckdb_type in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT"):
+        return "integer"
+    if duckdb_type in ("DOUBLE", "FLOAT", "REAL") or duckdb_type.startswith("DECIMAL"):
+        return "number"
+    if duckdb_type == "BOOLEAN":
+        return "boolean"
+    if duckdb_type.startswith("TIMESTAMP"):
+        return "datetime"
+    if duckdb_type == "DATE":
+        return "date"
+    return "string"
+
+
+def _is_population(name: str) -> bool:
+    # Census populations of catchments are sums of weighted counts (fractions of a person):
+    # published rounded to whole people.
+    return name.endswith("population")
+
+
+def _json_array(value) -> str | None:
+    if value is None or (not hasattr(value, "__len__") and pd.isna(value)):
+        return None
+    return json.dumps(pd.Series(value, dtype=object).tolist(), ensure_ascii=False, default=int)
+
+
+def typed_frame(frame: pd.DataFrame, types: dict[str, str], *, csv: bool = False) -> pd.DataFrame:
+    """`frame` as it is exported: integers as nullable integers (DuckDB HUGEINT reaches pandas as
+    float), populations rounded to whole people; in CSV, lists as JSON arrays (Table Schema
+    `array`), in Parquet they stay lists."""
+    out = frame.copy()
+    for name, kind in types.items():
+        if kind == "array":
+            if csv:
+                out[name] = out[name].map(_json_array)
+        elif kind == "integer" or (_is_population(name) and kind == "number"):
+            out[name] = out[name].round().astype("Int64")
+    return out
+
+
+def table_schema(types: dict[str, str], fields: dict[str, dict[str, str]]) -> dict:
+    """A Table Schema for columns `types` (name → Table Schema type)."""
+    missing = sorted(set(types) - set(fields))
+    if missing:
+        raise ExportError(
+            f"columns without a description: {', '.join(missing)}; add them to {FIELDS_FILE}"
+        )
+    out = []
+    for name, kind in types.items():
+        if _is_population(name) and kind == "number":
+            kind = "integer"
+        f = fields[name]
+        spec = {
+            "name": name,
+            "type": kind,
+            "description": f["description_fr"],
+            "description_en": f["description_en"],
+        }
+        if f["unit"]:
+            spec["unit"] = f["unit"]
+        if kind == "boolean":
+            spec["trueValues"], spec["falseValues"] = ["true"], ["false"]
+        out.append(spec)
+    return {"fields": out, "missingValues": [""]}
+
+
+def _mart_purpose(mart: str) -> str:
+    """The `-- purpose:` comment of the mart's SQL file, as one line."""
+    path = SQL_DIR / f"{mart}.sql"
+    if not path.is_file():
+        return ""
+    lines, inside = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("-- purpose:"):
+            inside = True
+            lines.append(line.removeprefix("-- purpose:").strip())
+        elif inside and line.startswith("--") and not re.match(r"--\s*\w+:", line):
+            lines.append(line.removeprefix("--").strip())
+        elif inside:
+            break
+    return " ".join(lines)
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
+    return {name: _schema_type(kind) for name, kind in rows}
+
+
+def _sources(con: duckdb.DuckDBPyConnection, raw_dir: Path, parsed_dir: Path) -> list[dict]:
+    """Every dataset vintage the build read (meta_build.vintages) with its publisher, URL,
+    licence and the sha256 of each downloaded file (raw manifests)."""
+    built = {(v["dataset"], v["vintage"]) for v in json.loads(_build_row(con)["vintages"])}
+    datasets = [r[0] for r in con.execute(data.sql("used_datasets")).fetchall()]
+    out = []
+    for source in data.provenance(datasets, raw_dir, parsed_dir):
+        # datasets read whole (no vintage choice) are listed by all their parsed vintages
+        chosen = {v for d, v in built if d == source.dataset}
+        if chosen and source.vintage not in chosen:
+            continue
+        out.append(
+            {
+                "title": f"{source.title} ({source.vintage})",
+                "path": source.url,
+                "publisher": source.publisher,
+                "licence": source.licence,
+                "documentation": source.documentation,
+                "files": [
+                    {
+                        "part": f.part,
+                        "sha256": f.sha256,
+                        "bytes": f.bytes,
+                        "fetched_at": f.fetched_at,
+                    }
+                    for f in source.files
+                ],
+            }
+        )
+    return out
+
+
+def _build_row(con: duckdb.DuckDBPyConnection) -> dict:
+    row = con.execute(
+        "select cast(built_at as varchar) as built_at, cast(vintages as varchar) as vintages "
+        "from meta_build order by built_at desc limit 1"
+    ).fetchone()
+    return {"built_at": row[0], "vintages": row[1]}
+
+
+def _licences() -> list[dict]:
+    """The package's licence: the Licence Ouverte 2.0 of gpect's derived tables; each source keeps
+    its own, listed with it."""
+    names = sorted({ds.licence for ds in registry.catalog().values()})
+    return [
+        {
+            "name": "etalab-2.0",
+            "title": "Licence Ouverte / Open Licence 2.0",
+            "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+            "sources_licences": names,
+        }
+    ]
+
+
+def export(
+    warehouse: Path, commune_polygons: Path, out_dir: Path, *, raw_dir: Path, parsed_dir: Path
+) -> dict[str, Path]:
+    """Write marts, the GeoPackage, the GeoParquet layers and datapackage.json to `out_dir`;
+    returns what was written."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    fields = field_dictionary()
     written: dict[str, Path] = {}
+    resources = []
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         marts = [
@@ -48,22 +243,36 @@ def export(warehouse: Path, commune_polygons: Path, out_dir: Path) -> dict[str, 
                 "where table_name like 'mart\\_%' escape '\\' order by 1"
             ).fetchall()
         ]
+        schemas = {mart: table_schema(_column_types(con, mart), fields) for mart in marts}
         for mart in marts:
-            frame = con.table(mart).df()
-            for ext in ("parquet", "csv"):
-                path = out_dir / f"{mart}.{ext}"
-                if ext == "parquet":
-                    _atomic(path, lambda p, f=frame: f.to_parquet(p, index=False))
-                else:
-                    # Labels come from the data: no CSV cell may open as a formula.
-                    _atomic(path, lambda p, f=frame: write_csv(f, p))
-                written[f"{mart}.{ext}"] = path
-        towns = con.execute(CATCHMENT_INDICATORS).df()
-        profile = con.table("mart_town__profile").df()
+            types = _column_types(con, mart)
+            frame = typed_frame(con.table(mart).df(), types)
+            parquet, csv_path = out_dir / f"{mart}.parquet", out_dir / f"{mart}.csv"
+            _atomic(parquet, lambda p, f=frame: f.to_parquet(p, index=False))
+            # Labels come from the data: no CSV cell may open as a formula.
+            as_csv = typed_frame(frame, types, csv=True)
+            _atomic(csv_path, lambda p, f=as_csv: write_csv(f, p))
+            written[parquet.name], written[csv_path.name] = parquet, csv_path
+            resources.append(_csv_resource(mart, csv_path, schemas[mart], _mart_purpose(mart)))
+        towns_types = {
+            k: v
+            for k, v in _column_types(con, "mart_town__profile").items()
+            if k not in ("latitude", "longitude")
+        }
+        catchment_types = {
+            name: _schema_type(kind)
+            for name, kind, *_ in con.execute(f"describe {CATCHMENT_INDICATORS}").fetchall()
+        }
+        towns = typed_frame(con.execute(CATCHMENT_INDICATORS).df(), catchment_types)
+        profile = typed_frame(
+            con.table("mart_town__profile").df(), _column_types(con, "mart_town__profile")
+        )
         members = con.execute(
             "select k.town_code, m.old_code from mart_town__catchment_communes as k "
             "join int_geo__code_passage as m on m.current_code = k.commune_code"
         ).df()
+        sources = _sources(con, raw_dir, parsed_dir)
+        built_at = _build_row(con)["built_at"]
     finally:
         con.close()
 
@@ -78,13 +287,93 @@ def export(warehouse: Path, commune_polygons: Path, out_dir: Path) -> dict[str, 
         geometry=gpd.points_from_xy(profile["longitude"], profile["latitude"]),
         crs="EPSG:4326",
     )
+    layers = {"towns": points, "catchments": catchments}
     gpkg = out_dir / "gpect_towns.gpkg"
 
     def write_gpkg(tmp: Path) -> None:
         tmp.unlink(missing_ok=True)
-        points.to_file(tmp, layer="towns", driver="GPKG")
-        catchments.to_file(tmp, layer="catchments", driver="GPKG", mode="a")
+        for i, (name, frame) in enumerate(layers.items()):
+            frame.to_file(
+                tmp,
+                layer=name,
+                driver="GPKG",
+                mode="a" if i else "w",
+                layer_options={"IDENTIFIER": name, "DESCRIPTION": " / ".join(LAYERS[name])},
+                # GeoPackage 1.2: GDAL 3.6 (Debian 12's ogrinfo, QGIS LTR) warns that 1.4 "may
+                # only be partially supported".
+                **({} if i else {"dataset_options": {"VERSION": "1.2"}}),
+            )
 
     _atomic(gpkg, write_gpkg)
-    written["gpect_towns.gpkg"] = gpkg
+    written[gpkg.name] = gpkg
+    layer_types = {"towns": towns_types, "catchments": catchment_types}
+    for name, frame in layers.items():
+        path = out_dir / f"gpect_{name}.parquet"
+        _atomic(path, lambda p, f=frame: f.to_parquet(p, index=False))
+        written[path.name] = path
+        resources.append(_geo_resource(name, path, table_schema(layer_types[name], fields)))
+
+    package = {
+        "profile": PROFILE,
+        "name": "gpect-diagnostic-territorial",
+        "title": "Diagnostic territorial des besoins en compétences (GPECT) des villes candidates",
+        "description": (
+            "Tables produites par gpect à partir de données publiques : besoins de recrutement "
+            "(BMO), offre de formation accessible, classement des filières par ville et profil "
+            "des villes candidates. / Tables gpect derives from public open data: hiring needs "
+            "(BMO), accessible training supply, sector ranking per town and candidate-town "
+            "profiles."
+        ),
+        "created": built_at,
+        "licenses": _licences(),
+        "sources": sources,
+        "resources": resources,
+    }
+    path = out_dir / "datapackage.json"
+    _atomic(
+        path,
+        lambda p: p.write_text(
+            json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        ),
+    )
+    written[path.name] = path
     return written
+
+
+def _csv_resource(name: str, path: Path, schema: dict, purpose: str) -> dict:
+    return {
+        "name": name,
+        "path": path.name,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "dialect": {"delimiter": ",", "quoteChar": '"', "lineTerminator": "\r\n"},
+        "description": purpose,
+        "alternates": [f"{path.stem}.parquet"],
+        "schema": schema,
+    }
+
+
+def _geo_resource(name: str, path: Path, schema: dict) -> dict:
+    fr, en = LAYERS[name]
+    schema = {
+        **schema,
+        "fields": [
+            *schema["fields"],
+            {
+                "name": "geometry",
+                "type": "any",
+                "description": "Géométrie (WKB, EPSG:4326)",
+                "description_en": "Geometry (WKB, EPSG:4326)",
+            },
+        ],
+    }
+    return {
+        "name": f"gpect_{name}",
+        "path": path.name,
+        "format": "parquet",
+        "mediatype": "application/vnd.apache.parquet",
+        "description": f"{fr} / {en} GeoParquet ; même couche « {name} » dans gpect_towns.gpkg.",
+        "schema": schema,
+    }

@@ -1,11 +1,18 @@
-"""`gpect export` on the real warehouse: marts as Parquet and CSV, towns and catchments as GeoPackage."""
+"""`gpect export` on the real warehouse: marts as Parquet and CSV, towns and catchments as
+GeoPackage and GeoParquet, and datapackage.json validated by frictionless (Table Schema) and read
+by GDAL's ogrinfo (Debian gdal-bin, installed by .ci/run)."""
 
 from __future__ import annotations
+
+import json
+import shutil
+import subprocess
 
 import duckdb
 import geopandas as gpd
 import pandas as pd
 import pytest
+from frictionless import Package
 
 from connectors import parse
 from reports.export import export
@@ -13,10 +20,92 @@ from reports.export import export
 pytestmark = pytest.mark.realdata
 
 
-def test_export_writes_every_mart_and_a_geopackage(ingested, warehouse, tmp_path):
+@pytest.fixture(scope="module")
+def exported(ingested, warehouse, tmp_path_factory):
     cfg, _ = ingested
     polygons, _, _ = parse.parsed_paths(cfg.parsed_dir, "commune_polygons", "cog2018")
-    written = export(warehouse.path, polygons, tmp_path)
+    out = tmp_path_factory.mktemp("export")
+    return (
+        cfg,
+        out,
+        export(warehouse.path, polygons, out, raw_dir=cfg.raw_dir, parsed_dir=cfg.parsed_dir),
+    )
+
+
+def test_datapackage_describes_every_table_and_validates(exported, warehouse):
+    cfg, out, written = exported
+    package = json.loads(written["datapackage.json"].read_text(encoding="utf-8"))
+    csvs = {r["name"]: r for r in package["resources"] if r["format"] == "csv"}
+    assert {f"{name}.csv" for name in csvs} == {k for k in written if k.endswith(".csv")}
+    assert {r["path"] for r in package["resources"] if r["format"] == "parquet"} == {
+        "gpect_towns.parquet",
+        "gpect_catchments.parquet",
+    }
+    for resource in package["resources"]:
+        for field in resource["schema"]["fields"]:
+            assert field["description"] and field["description_en"], (resource["name"], field)
+    profile = {f["name"]: f for f in csvs["mart_town__profile"]["schema"]["fields"]}
+    assert profile["population"]["type"] == "integer" and profile["population"]["unit"] == "persons"
+    assert profile["catchment_working_age_population"]["type"] == "integer"
+    assert profile["catchment_bts_places"]["type"] == "integer"  # HUGEINT, not a float
+    assert profile["is_acv"]["type"] == "boolean"
+    ranking = {f["name"]: f for f in csvs["mart_town_sector__ranking"]["schema"]["fields"]}
+    assert ranking["reason_codes"]["type"] == "array"
+    # sources: every vintage the build read, with the sha256 of the raw files it read
+    con = duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        built = json.loads(
+            con.execute("select cast(vintages as varchar) from meta_build").fetchone()[0]
+        )
+    finally:
+        con.close()
+    titles = " ".join(s["title"] for s in package["sources"])
+    for v in built:
+        assert f"({v['vintage']})" in titles
+    manifest = json.loads((cfg.raw_dir / "bmo" / "2025" / "manifest.json").read_text())
+    shas = {f["sha256"] for s in package["sources"] for f in s["files"]}
+    assert {p["sha256"] for p in manifest["parts"].values()} <= shas
+    assert package["licenses"][0]["name"] == "etalab-2.0"
+
+    # frictionless: descriptor and data (the 96 MB métier table on its first 20,000 rows)
+    tabular = {**package, "resources": list(csvs.values())}
+    report = Package(tabular, basepath=str(out)).validate(limit_rows=20_000)
+    assert report.valid, report.flatten(["resource", "rowNumber", "fieldName", "message"])[:5]
+
+
+def test_populations_are_integers_and_geoparquet_matches_the_geopackage(exported):
+    _, out, written = exported
+    profile = pd.read_parquet(written["mart_town__profile.parquet"])
+    for column in ("population", "working_age_population", "catchment_population"):
+        assert str(profile[column].dtype) == "Int64", column
+    text = written["mart_town__profile.csv"].read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    assert "." not in text[1].split(",")[header.index("population")]
+    for layer in ("towns", "catchments"):
+        parquet = gpd.read_parquet(written[f"gpect_{layer}.parquet"])
+        gpkg = gpd.read_file(written["gpect_towns.gpkg"], layer=layer)
+        assert parquet.crs == gpkg.crs == "EPSG:4326"
+        assert sorted(parquet["town_code"]) == sorted(gpkg["town_code"])
+        assert parquet.geometry.is_valid.all()
+
+
+def test_ogrinfo_reads_the_layer_descriptions_without_a_version_warning(exported):
+    _, _, written = exported
+    ogrinfo = shutil.which("ogrinfo")
+    assert ogrinfo, "GDAL is missing: apt-get install gdal-bin (see .ci/run)"
+    done = subprocess.run(
+        [ogrinfo, "-so", str(written["gpect_towns.gpkg"]), "catchments"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "DESCRIPTION=Zones de 30 minutes des villes candidates" in done.stdout
+    assert "30-minute catchments of the candidate towns" in done.stdout
+    assert "partially supported" not in done.stderr + done.stdout
+
+
+def test_export_writes_every_mart_and_a_geopackage(exported, warehouse):
+    cfg, _, written = exported
 
     con = duckdb.connect(str(warehouse.path), read_only=True)
     try:
