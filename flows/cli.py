@@ -70,6 +70,32 @@ VintageOpt = Annotated[
 ]
 
 
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print one JSON document on stdout instead of tables and progress."
+    ),
+]
+
+
+@contextmanager
+def json_mode(on: bool) -> Iterator[None]:
+    """With --json, the human output (messages, progress, errors) goes to stderr, so that stdout
+    holds only the JSON document."""
+    if not on:
+        yield
+        return
+    console.file = sys.stderr
+    try:
+        yield
+    finally:
+        console.file = sys.stdout
+
+
+def print_json(payload: dict) -> None:
+    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+
+
 def _status_style(status: str) -> str:
     return {"failed": "red", "downloaded": "green", "not in mirror": "yellow"}.get(status, "")
 
@@ -340,13 +366,14 @@ def run(
         bool, typer.Option(help="Download, parse, build and render again even if unchanged.")
     ] = False,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print every town's PDF.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """The whole chain: fetch every source (conditional), build the warehouse when an input
     changed, then the reports and the shortlist when the warehouse or their code changed; ends
     with what changed and where the outputs are."""
     start = time.perf_counter()
     cfg = settings_mod.load().with_overrides(mirror=mirror)
-    with data_lock(cfg):
+    with json_mode(as_json), data_lock(cfg):
         results = run_fetch(mirror, None, None, force, detail=False)
         failed = [r for r in results if r.status == "failed"]
         if failed:
@@ -355,6 +382,42 @@ def run(
             )
         warehouse = run_build(candidates, force)
         outputs = run_outputs(cfg, force, pdf)
+    if as_json:
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        print_json(
+            {
+                "sources": {
+                    "counts": counts,
+                    "downloaded": [
+                        f"{r.dataset} {r.vintage}" for r in results if r.status == "downloaded"
+                    ],
+                    "failed": [
+                        {"dataset": r.dataset, "vintage": r.vintage, "message": r.message}
+                        for r in failed
+                    ],
+                },
+                "warehouse": {
+                    "path": str(cfg.warehouse),
+                    "rebuilt": warehouse.rebuilt,
+                    "reason": warehouse.reason,
+                    "seconds": warehouse.result.seconds if warehouse.rebuilt else 0.0,
+                },
+                "outputs": [
+                    {
+                        "step": step,
+                        "outcome": outcome.split("\n")[0],
+                        "path": outcome.split("\n")[-1],
+                    }
+                    for step, outcome in outputs
+                ],
+                "seconds": round(time.perf_counter() - start, 2),
+            }
+        )
+        if failed:
+            raise typer.Exit(1)
+        return
     summary = Table(title="gpect run", show_header=False)
     summary.add_column("step", style="bold")
     summary.add_column("outcome", overflow="fold")
@@ -428,18 +491,33 @@ def export(
         Path | None, typer.Option(help="Output folder (default data/out/export).")
     ] = None,
 ) -> None:
-    """Write the marts as Parquet and CSV, and towns and catchments as a GeoPackage."""
-    from connectors import parse
-    from reports.export import export as export_marts
-
+    """Write the marts as Parquet and CSV, towns and catchments as GeoPackage and GeoParquet, and
+    datapackage.json describing every table (types, units, French and English descriptions,
+    licences, sources with sha256)."""
     cfg = settings_mod.load()
     if not cfg.warehouse.exists():
         console.print("[red]No warehouse yet[/red]: run `gpect build` first.")
         raise typer.Exit(1)
+    from connectors import parse
+    from reports.export import ExportError
+    from reports.export import export as export_marts
+
     polygons, _, _ = parse.parsed_paths(cfg.parsed_dir, "commune_polygons", "cog2018")
+    if not polygons.is_file():
+        console.print(
+            f"[red]No commune polygons at {escape(str(polygons))}[/red]: run "
+            "`gpect fetch -d commune_polygons`."
+        )
+        raise typer.Exit(1)
     target = out or cfg.data_dir / "out" / "export"
-    with console.status("Exporting…"):
-        written = export_marts(cfg.warehouse, polygons, target)
+    try:
+        with console.status("Exporting the marts, the GeoPackage and datapackage.json…"):
+            written = export_marts(
+                cfg.warehouse, polygons, target, raw_dir=cfg.raw_dir, parsed_dir=cfg.parsed_dir
+            )
+    except ExportError as exc:
+        console.print(f"[red]Export refused[/red]: {escape(str(exc))}")
+        raise typer.Exit(1) from exc
     console.print(f"{len(written)} files written to {escape(str(target))}")
 
 

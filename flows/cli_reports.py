@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from flows import settings as settings_mod
-from flows.cli import app, console, progress_bar
+from flows.cli import JsonOpt, app, console, json_mode, print_json, progress_bar
 
 
 @app.command()
@@ -29,8 +29,16 @@ def report(
         bool,
         typer.Option("--pdf", help="Also print the report to data/out/pdf/<INSEE>.pdf."),
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write the diagnostic of a town (or of every candidate town) to data/out/site/."""
+    with json_mode(as_json):
+        written = _report(town, all_towns, pdf)
+    if as_json:
+        print_json(written)
+
+
+def _report(town: str | None, all_towns: bool, pdf: bool) -> dict:
     import duckdb
 
     from reports import data, geo, site
@@ -77,12 +85,27 @@ def report(
         )
         if pdf:
             # WeasyPrint and kaleido take ~1.5 s to import: only for --pdf.
+            from flows.runners import quiet_weasyprint
             from reports import pdf as pdf_mod
 
-            with console.status("Printing PDF…") as status, pdf_mod.StaticCharts() as charts:
+            quiet_weasyprint()
+
+            pdfs = []
+            with progress_bar() as bar, pdf_mod.StaticCharts() as charts:
+                job = bar.add_task("Printing PDFs", total=len(codes))
                 for code in codes:
-                    status.update(f"Printing PDF… {code}")
-                    path = pdf_mod.write_town_pdf(con, code, site_data, polygons, layout, charts)
-            console.print(f"{len(codes)} PDF(s) written to {escape(str(path.parent))}")
+                    bar.update(job, description=f"Printing PDF {code}")
+                    pdfs.append(
+                        pdf_mod.write_town_pdf(con, code, site_data, polygons, layout, charts)
+                    )
+                    bar.update(job, advance=1)
+            console.print(f"{len(codes)} PDF(s) written to {escape(str(pdfs[0].parent))}")
     finally:
         con.close()
+    return {
+        "towns": codes,
+        "pages": [str(p) for p in pages],
+        "index": str(layout.index),
+        "pdfs": [str(p) for p in pdfs] if pdf else [],
+        "seconds": round(time.perf_counter() - started, 2),
+    }

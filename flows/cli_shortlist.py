@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from flows import settings as settings_mod
-from flows.cli import app, console
+from flows.cli import JsonOpt, app, console, json_mode, print_json
 
 if TYPE_CHECKING:
     from reports import shortlist as shortlist_mod
@@ -50,14 +50,24 @@ def shortlist(
             "together, so that the workbook's links work wherever it is unpacked.",
         ),
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Rank the candidate towns on documented weighted criteria, with rank intervals over the
     weights and normalisation, a recommended concept per town, and optionally a set of towns."""
+    with json_mode(as_json):
+        payload = _shortlist(candidates, top, select, seed, draws, bundle)
+    if as_json:
+        print_json(payload)
+
+
+def _shortlist(candidates, top, select, seed, draws, bundle) -> dict:
     from connectors import candidates as candidates_mod
     from reports import shortlist as shortlist_mod
 
     start = time.perf_counter()
     cfg = settings_mod.load()
+    status = console.status("Reading the warehouse…")
+    status.start()
     try:
         params = shortlist_mod.parameters(cfg.shortlist)
         inputs = shortlist_mod.load_inputs(cfg.warehouse)
@@ -68,12 +78,18 @@ def shortlist(
             except candidates_mod.CandidatesError as exc:
                 raise shortlist_mod.ShortlistError(str(exc)) from exc
             chosen = shortlist_mod.resolve_candidates(lines, inputs.profile)
+        status.update(
+            f"Ranking {len(chosen or inputs.profile)} towns over "
+            f"{draws or int(params['draws']):,} Monte Carlo draws…"
+        )
         result = shortlist_mod.make_shortlist(
             inputs, params, candidates=chosen, top=top, select=select, draws=draws, seed=seed
         )
     except shortlist_mod.ShortlistError as exc:
+        status.stop()
         console.print(f"[red]Shortlist failed[/red]: {escape(str(exc))}")
         raise typer.Exit(1) from exc
+    status.update("Writing the workbook, the CSV files and the page…")
 
     from reports.shortlist_page import write_page
     from reports.shortlist_workbook import write_bundle, write_workbook
@@ -85,6 +101,7 @@ def shortlist(
         shortlist_mod.write_csv_fr(result, out / "shortlist" / "shortlist_excel_fr.csv"),
         write_page(result, out / "site"),
     ]
+    status.stop()
     if bundle:
         if not (out / "site" / "towns").is_dir():
             console.print(
@@ -110,6 +127,29 @@ def shortlist(
         f"{len(result.table)} towns ranked, {result.monte_carlo.draws} draws, "
         f"in {time.perf_counter() - start:.1f} s"
     )
+    columns = [
+        "rank",
+        "town_code",
+        "town_label",
+        "score",
+        "median_rank",
+        "rank_low",
+        "rank_high",
+        "top_share",
+        "concept",
+        "selection_step",
+    ]
+    table = result.table[[c for c in columns if c in result.table.columns]]
+    return {
+        "towns": [
+            {k: (None if v is None or v != v else v) for k, v in row.items()}
+            for row in table.astype(object).to_dict("records")
+        ],
+        "selected": None if result.selected is None else result.selected["town_code"].tolist(),
+        "draws": result.monte_carlo.draws,
+        "files": [str(p) for p in written],
+        "seconds": round(time.perf_counter() - start, 2),
+    }
 
 
 def _print_top(result: shortlist_mod.Shortlist, top: int) -> None:

@@ -5,14 +5,15 @@ The tasks are submitted through the configured task runner (threads, or Dask wit
 side by side. Only the download task retries (network); parsing is deterministic, so a retry
 would fail the same way. A failing vintage stops only itself: the others go on and its previously
 ingested files stay as they were. The flow holds the data directory's lock (`flows/lock.py`),
-ends with a summary table (dataset, vintage, rows, status, source URL) and, with `build=True`
-(the scheduled deployment), runs the `build` flow, which rebuilds the warehouse only when its
-inputs changed.
+ends with a summary (a log table and the artifacts `gpect-refresh`: what changed in Markdown,
+every vintage in a table) and, with `build=True` (the scheduled deployment), runs the `build`
+flow, which rebuilds the warehouse only when its inputs changed.
 """
 
 from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import PrefectFuture
 
 from connectors.errors import SourceError
@@ -20,7 +21,14 @@ from connectors.http import make_session
 from flows import ingest, runners
 from flows import settings as settings_mod
 from flows.ingest import SourceStatus
-from flows.warehouse import build_warehouse, flow_lock
+from flows.warehouse import build_warehouse, flow_lock, run_name
+
+# Longest a step may take: a download is also bounded by GPECT_DOWNLOAD_DEADLINE (default 30 min)
+# per attempt; parsing the largest workbook takes under a minute. A hung step fails its vintage
+# instead of holding the data directory's lock for ever.
+DOWNLOAD_TIMEOUT_SECONDS = 2 * 3600
+PARSE_TIMEOUT_SECONDS = 1800
+REFRESH_TIMEOUT_SECONDS = 6 * 3600
 
 
 class StepFailed(RuntimeError):
@@ -39,7 +47,12 @@ class StepFailed(RuntimeError):
         return cls(exc.dataset, exc.vintage, exc.where, str(exc))
 
 
-@task(retries=2, retry_delay_seconds=30, task_run_name="download-{dataset}-{vintage_name}")
+@task(
+    retries=2,
+    retry_delay_seconds=30,
+    task_run_name="download-{dataset}-{vintage_name}",
+    timeout_seconds=DOWNLOAD_TIMEOUT_SECONDS,
+)
 def download_task(dataset: str, vintage_name: str, force: bool = False, mirror: str | None = None):
     cfg = settings_mod.load().with_overrides(mirror=mirror)
     vintage = ingest.registry.get(dataset).vintage(vintage_name)
@@ -50,7 +63,7 @@ def download_task(dataset: str, vintage_name: str, force: bool = False, mirror: 
         raise StepFailed.of(exc) from exc
 
 
-@task(task_run_name="parse-{dataset}-{vintage_name}")
+@task(task_run_name="parse-{dataset}-{vintage_name}", timeout_seconds=PARSE_TIMEOUT_SECONDS)
 def parse_task(dataset: str, vintage_name: str, force: bool = False):
     cfg = settings_mod.load()
     try:
@@ -67,6 +80,42 @@ def summary_table(rows: list[SourceStatus]) -> str:
             f"{r.dataset:32} {r.vintage:10} {count:>9} {r.status:14} {r.source or r.message}"
         )
     return "\n".join(lines)
+
+
+def changes_markdown(rows: list[SourceStatus]) -> str:
+    """What the refresh changed, for the run's Markdown artifact: counts, then the vintages
+    downloaded and failed by name (with why), the unchanged ones only counted."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    lines = [
+        "# gpect refresh",
+        "",
+        ", ".join(f"**{n}** {status}" for status, n in sorted(counts.items())),
+        "",
+    ]
+    downloaded = [r for r in rows if r.status == "downloaded"]
+    failed = [r for r in rows if r.status == "failed"]
+    if downloaded:
+        lines += ["## New or changed files", ""]
+        lines += [
+            f"- `{r.dataset}` {r.vintage}: {'' if r.rows is None else f'{r.rows:,} rows, '}"
+            f"{_md(r.source)}"
+            for r in downloaded
+        ]
+        lines.append("")
+    if failed:
+        lines += ["## Failed (previous files kept)", ""]
+        lines += [f"- `{r.dataset}` {r.vintage}: {_md(r.message)}" for r in failed]
+        lines.append("")
+    if not downloaded and not failed:
+        lines.append("Nothing changed at the publishers: the warehouse needs no rebuild.")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """Text from a publisher or an error, inert in Markdown (no link, emphasis or HTML)."""
+    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-!|~" else c for c in text or "")
 
 
 def _outcome(ds: str, vn: str, fetched: PrefectFuture, parsed: PrefectFuture) -> SourceStatus:
@@ -86,6 +135,8 @@ def _outcome(ds: str, vn: str, fetched: PrefectFuture, parsed: PrefectFuture) ->
     name="refresh",
     log_prints=True,
     task_runner=runners.configured(settings_mod.load()),
+    flow_run_name=run_name("refresh"),
+    timeout_seconds=REFRESH_TIMEOUT_SECONDS,
 )
 def refresh(
     datasets: list[str] | None = None,
@@ -94,7 +145,16 @@ def refresh(
     build: bool = False,
     mirror: str | None = None,
 ) -> list[SourceStatus]:
-    """`mirror` overrides GPECT_MIRROR for this run (a directory or an http(s) base URL)."""
+    """Fetch and parse every registered dataset vintage (conditional GET), then optionally build.
+
+    Args:
+        datasets: Only these datasets (ids of `gpect sources`); empty: every registered dataset.
+        vintages: Only these vintages (e.g. 2025); empty: every vintage of the datasets.
+        force: Download and parse again even when the publisher's file is unchanged.
+        build: Then run the `build` flow, which rebuilds the warehouse only if an input changed.
+        mirror: Read the sources from this mirror (a directory or an http(s) base URL) instead
+            of the publishers; overrides GPECT_MIRROR for this run.
+    """
     cfg = settings_mod.load().with_overrides(mirror=mirror)
     logger = get_run_logger()
     with flow_lock(cfg, "refresh"):
@@ -111,6 +171,23 @@ def refresh(
             planned.append((ds, vn, fetched, parsed))
         results = [p if isinstance(p, SourceStatus) else _outcome(*p) for p in planned]
         logger.info("refresh summary\n%s", summary_table(results))
+        create_markdown_artifact(
+            changes_markdown(results), key="gpect-refresh", description="What this refresh changed"
+        )
+        create_table_artifact(
+            [
+                {
+                    "dataset": r.dataset,
+                    "vintage": r.vintage,
+                    "status": r.status,
+                    "rows": r.rows,
+                    "source": r.source or r.message,
+                }
+                for r in results
+            ],
+            key="gpect-refresh-sources",
+            description="Every dataset vintage of this refresh",
+        )
         if build:
             # Rebuilds only when the refresh changed an input (see flows/freshness.py).
             build_warehouse()

@@ -11,11 +11,13 @@ On one small machine threads are faster: Prefect adds ~250 ms per task inside Da
 
 from __future__ import annotations
 
-from typing import Any
-
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+import logging
+from typing import TYPE_CHECKING, Any
 
 from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from prefect.task_runners import TaskRunner
 
 KINDS = ("thread", "dask")
 
@@ -28,6 +30,8 @@ def task_runner(
     cluster_kwargs: dict[str, Any] | None = None,
 ) -> TaskRunner:
     if kind == "thread":
+        from prefect.task_runners import ThreadPoolTaskRunner
+
         return ThreadPoolTaskRunner(max_workers=workers)
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
@@ -46,3 +50,10 @@ def configured(settings: Settings) -> TaskRunner:
     return task_runner(
         settings.task_runner, workers=settings.task_workers, dask_address=settings.dask_address
     )
+
+
+def quiet_weasyprint() -> None:
+    """WeasyPrint logs a warning for every CSS property it ignores (the site's stylesheet is
+    shared with browsers): ~2,760 lines per PDF in a worker's log. Only its errors are kept."""
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)

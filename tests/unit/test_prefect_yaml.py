@@ -6,8 +6,12 @@ import pytest
 import yaml
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import Flow, load_flow_from_entrypoint
+from prefect.utilities.callables import parameter_schema
 
+from flows.refresh import refresh
+from flows.reports_flow import reports
 from flows.settings import REPO_ROOT
+from flows.warehouse import build_warehouse
 
 CONFIG = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
 DEPLOYMENTS = {d["name"]: d for d in CONFIG["deployments"]}
@@ -46,3 +50,35 @@ def test_the_weekly_refresh_builds_when_something_changed():
     refresh = DEPLOYMENTS["refresh-weekly"]
     assert refresh["entrypoint"] == "flows/refresh.py:refresh"
     assert refresh["parameters"] == {"build": True}
+
+
+def test_the_pull_step_names_no_absolute_directory():
+    """The worker resolves GPECT_CHECKOUT from its own environment when a run starts: moving the
+    checkout needs no new deployment."""
+    assert CONFIG["pull"] == [
+        {"prefect.deployments.steps.set_working_directory": {"directory": "{{ $GPECT_CHECKOUT }}"}}
+    ]
+    for deployment in DEPLOYMENTS.values():
+        assert "pull" not in deployment
+        assert deployment["work_pool"]["job_variables"]["env"] == {}
+
+
+def test_flows_have_timeouts():
+    for flow in (refresh, build_warehouse, reports):
+        assert flow.timeout_seconds and flow.timeout_seconds >= 3600, flow.name
+
+
+@pytest.mark.parametrize(
+    ("flow", "names"),
+    [
+        (refresh, {"datasets", "vintages", "force", "build", "mirror"}),
+        (build_warehouse, {"candidates", "force"}),
+        (reports, {"towns", "pdf"}),
+    ],
+)
+def test_every_deployment_parameter_has_a_description(flow, names):
+    schema = parameter_schema(flow.fn).model_dump()
+    properties = schema["properties"]
+    assert set(properties) == names
+    for name, spec in properties.items():
+        assert len(spec.get("description", "")) > 20, (flow.name, name)
