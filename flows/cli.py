@@ -89,7 +89,20 @@ def json_mode(on: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        console.file = sys.stdout
+        console.file = None  # back to whatever sys.stdout is when it next prints
+
+
+def require_extra(module: str, extra: str, what: str) -> None:
+    """Stop with the install command when an optional dependency of `what` is missing (the quick
+    start installs only what `gpect run` needs)."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        console.print(
+            f"[red]{escape(what)} needs the {extra!r} extra[/red]: "
+            + escape(f".venv/bin/pip install -e '.[{extra}]'")
+        )
+        raise typer.Exit(1)
 
 
 def print_json(payload: dict) -> None:
@@ -260,6 +273,9 @@ def refresh(
     if problem:
         console.print(f"[red]Invalid option[/red]: {escape(problem)}")
         raise typer.Exit(2)
+    require_extra("prefect", "prefect", "gpect refresh")
+    if settings_mod.load().task_runner == "dask":
+        require_extra("prefect_dask", "dask", "GPECT_TASK_RUNNER=dask")
     from flows.refresh import refresh as refresh_flow
 
     # The flow's own log says which vintages failed and why; here one line and the exit code.
@@ -372,6 +388,9 @@ def run(
     changed, then the reports and the shortlist when the warehouse or their code changed; ends
     with what changed and where the outputs are."""
     start = time.perf_counter()
+    if pdf:
+        require_extra("weasyprint", "pdf", "gpect run --pdf")
+        require_extra("kaleido", "pdf", "gpect run --pdf")
     cfg = settings_mod.load().with_overrides(mirror=mirror)
     with json_mode(as_json), data_lock(cfg):
         results = run_fetch(mirror, None, None, force, detail=False)

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from flows import settings as settings_mod
-from flows.cli import JsonOpt, app, console, json_mode, print_json, progress_bar
+from flows.cli import JsonOpt, app, console, json_mode, print_json, progress_bar, require_extra
 
 
 @app.command()
@@ -45,6 +45,9 @@ def _report(town: str | None, all_towns: bool, pdf: bool) -> dict:
 
     if (town is None) != all_towns:
         raise typer.BadParameter("give either a TOWN or --all", param_hint="TOWN")
+    if pdf:
+        require_extra("weasyprint", "pdf", "gpect report --pdf")
+        require_extra("kaleido", "pdf", "gpect report --pdf")
     cfg = settings_mod.load()
     if not cfg.warehouse.exists():
         console.print(

@@ -74,3 +74,15 @@ def test_common_mistakes_end_in_one_message_and_an_exit_code(empty_data, args, e
     text = " ".join(result.output.split())
     assert said in text
     assert "Traceback" not in result.output
+
+
+def test_a_missing_extra_names_its_install_command(capsys):
+    import typer
+
+    from flows.cli import require_extra
+
+    with pytest.raises(typer.Exit) as stop:
+        require_extra("no_such_module_for_gpect", "pdf", "gpect report --pdf")
+    assert stop.value.exit_code == 1
+    said = " ".join(capsys.readouterr().out.split())
+    assert "gpect report --pdf needs the 'pdf' extra: .venv/bin/pip install -e '.[pdf]'" in said

@@ -408,3 +408,23 @@ def test_partner_mart_keeps_the_town_lycees_with_label_and_sectors():
     ]
     assert got["is_lycee_des_metiers"].tolist() == [True, False]
     assert got["lycee_type_code"].tolist()[0] == "LP"
+
+
+def test_command_json_is_the_only_thing_on_stdout(data_dir):
+    import json
+
+    from flows.cli import app
+
+    got = CliRunner().invoke(
+        app,
+        ["shortlist", "--json", "--select", "2", "--draws", "50", "--zip"],
+        env={"GPECT_DATA_DIR": str(data_dir)},
+    )
+    assert got.exit_code == 0, got.output
+    payload = json.loads(got.stdout)
+    assert [t["rank"] for t in payload["towns"]] == [1, 2, 3, 4]
+    assert {t["town_code"] for t in payload["towns"]} == {"11001", "11002", "22003", "33004"}
+    assert len(payload["selected"]) == 2 and payload["draws"] == 50
+    assert str(data_dir / "out" / "shortlist" / "shortlist_excel_fr.csv") in payload["files"]
+    assert str(data_dir / "out" / "gpect_shortlist.zip") in payload["files"]
+    assert "No town pages yet" in got.stderr  # the human messages went to stderr
