@@ -82,3 +82,18 @@ def test_every_deployment_parameter_has_a_description(flow, names):
     assert set(properties) == names
     for name, spec in properties.items():
         assert len(spec.get("description", "")) > 20, (flow.name, name)
+
+
+def test_the_failure_notification_recipe_is_a_valid_automation():
+    from prefect.events.schemas.automations import AutomationCore
+
+    config = yaml.safe_load((REPO_ROOT / "prefect-automations.yaml").read_text(encoding="utf-8"))
+    (automation,) = [AutomationCore.model_validate(a) for a in config["automations"]]
+    assert automation.trigger.expect == {
+        "prefect.flow-run.Failed",
+        "prefect.flow-run.Crashed",
+        "prefect.flow-run.TimedOut",
+    }
+    # every deployment carries the tag the trigger matches
+    assert all("gpect" in d["tags"] for d in DEPLOYMENTS.values())
+    assert automation.actions[0].type == "send-notification"
