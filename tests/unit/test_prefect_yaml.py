@@ -63,9 +63,13 @@ def test_the_pull_step_names_no_absolute_directory():
         assert deployment["work_pool"]["job_variables"]["env"] == {}
 
 
-def test_flows_have_timeouts():
+def test_flows_and_pdf_tasks_have_timeouts():
+    from flows.reports_flow import town_pdf_task
+
     for flow in (refresh, build_warehouse, reports):
         assert flow.timeout_seconds and flow.timeout_seconds >= 3600, flow.name
+    # PDFs run in the flow's thread, where a timeout interrupts them
+    assert town_pdf_task.timeout_seconds == 600
 
 
 @pytest.mark.parametrize(
