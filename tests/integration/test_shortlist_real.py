@@ -87,7 +87,7 @@ def test_selection_picks_distinct_towns_and_explains_each_skip(timed):
 def test_outputs_open_with_their_sheets_and_links(timed, tmp_path):
     _, result, _ = timed
     wb = load_workbook(write_workbook(result, tmp_path / "shortlist.xlsx"), read_only=True)
-    assert wb.sheetnames[0] == "Synthèse" and wb.sheetnames[-1] == "Méthode"
+    assert wb.sheetnames[:2] == ["Poids", "Synthèse"] and wb.sheetnames[-1] == "Méthode"
     assert wb["Synthèse"].max_row == len(result.table) + 1
     csv = pd.read_csv(sl.write_csv(result, tmp_path / "shortlist.csv"), dtype={"town_code": str})
     assert csv["town_code"].tolist() == result.table["town_code"].tolist()
