@@ -19,11 +19,23 @@ from flows.diagnostic import evaluation, ranking
 WAVES = "select * from int_territory_sector__waves order by all"
 CONTEXT = "select * from int_town_sector__context order by town_code, sector_code"
 TENSION = "select bassin_code, sector_code, tension_class from int_tension__bassin_sector"
+# The evaluation is measured on the towns that get a report (int_towns__candidates
+# .has_metier_detail): its figures, quoted in the README and every report, stay those of the
+# default list when every commune is a candidate, at the cost of 246 towns rather than 34,888.
+DETAIL = "territory_code in (select town_code from int_towns__candidates where has_metier_detail)"
+EVALUATION_WAVES = (
+    f"select * from int_territory_sector__waves where territory_type = 'bassin' or {DETAIL} "  # noqa: S608
+    "order by all"
+)
+EVALUATION_CONTEXT = (
+    "select * from int_town_sector__context "  # noqa: S608
+    f"where {DETAIL.replace('territory_code', 'town_code', 1)} order by town_code, sector_code"
+)
 
 RANKING_COLUMNS = [
     "town_code", "town_label", "sector_code", "sector_label", "rank", "rank_low", "rank_high",
     "recommendation_rank", "recommendation_rank_low", "recommendation_rank_high",
-    "probability_first", "probability_recommended", "tie_group", "score",
+    "probability_first", "probability_recommended", "interval_draws", "tie_group", "score",
     "specialisation", "difficulty", "supply_gap", "market",
     "contribution_specialisation", "contribution_difficulty", "contribution_supply_gap",
     "contribution_market", "reason_codes", "exclusion_code", "is_eligible", "is_partner_need",
@@ -59,7 +71,8 @@ def _waves(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataF
 
 def _evaluation(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
     return evaluation.evaluate(
-        con.execute(WAVES).df(), con.execute(CONTEXT).df(), con.execute(TENSION).df(), params
+        con.execute(EVALUATION_WAVES).df(), con.execute(EVALUATION_CONTEXT).df(),
+        con.execute(TENSION).df(), params,
     )
 
 
@@ -82,9 +95,10 @@ MODELS = [
     ),
     PythonModel(
         "mart_diagnostic__evaluation",
-        _INPUTS | {"int_tension__bassin_sector"},
+        _INPUTS | {"int_tension__bassin_sector", "int_towns__candidates"},
         _evaluation,
         "reliability, refresh stability, forecast skill and convergent validity of the sector "
-        "diagnostic (grain: family × metric × comparison)",
+        "diagnostic, measured on the towns that get a report (grain: family × metric × "
+        "comparison)",
     ),
 ]

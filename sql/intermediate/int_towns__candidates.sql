@@ -1,8 +1,14 @@
 -- purpose: candidate towns. By default the Action Cœur de Ville communes (ACV and ACV 2; a
 --          bipolar programme lists both communes); a user list of INSEE codes (param_candidates)
---          replaces it. Codes are re-based to the reference geography.
+--          replaces it. Codes are re-based to the reference geography. `has_metier_detail`: the
+--          towns whose catchment gets métier-level detail (mart_territory_metier__indicators) and
+--          enters the diagnostic's evaluation — every candidate when the list holds at most
+--          param metier_detail_max_towns towns (default 2,500), else the candidates of the default
+--          list, the towns that get a report: a national list of 34,888 communes would otherwise
+--          store 12.7 M catchment × métier rows that no report reads.
 -- grain: one row per candidate commune (COG 2025)
--- upstream: param_candidates, stg_anct__programmes, int_geo__code_passage, int_geo__communes
+-- upstream: param_candidates, stg_anct__programmes, int_geo__code_passage, int_geo__communes,
+--           param_settings
 
 with default_list as (
     select commune_code, list(distinct programme order by programme) as programmes
@@ -16,13 +22,36 @@ chosen as (
     union all
     select commune_code, 'ACV' from default_list
     where not exists (select 1 from param_candidates)
+),
+
+towns as (
+    select distinct
+        m.current_code as town_code,
+        c.commune_label as town_label,
+        c.departement_code,
+        any_value(chosen.origin) over (partition by m.current_code) as origin
+    from chosen
+    join int_geo__code_passage as m on m.old_code = chosen.commune_code
+    join int_geo__communes as c on c.commune_code = m.current_code
+),
+
+default_towns as (
+    select distinct m.current_code as town_code
+    from default_list as d
+    join int_geo__code_passage as m on m.old_code = d.commune_code
+),
+
+detail_limit as (
+    select coalesce(max(value) filter (where name = 'metier_detail_max_towns'), 2500) as max_towns
+    from param_settings
 )
 
-select distinct
-    m.current_code as town_code,
-    c.commune_label as town_label,
-    c.departement_code,
-    any_value(chosen.origin) over (partition by m.current_code) as origin
-from chosen
-join int_geo__code_passage as m on m.old_code = chosen.commune_code
-join int_geo__communes as c on c.commune_code = m.current_code
+select
+    towns.town_code,
+    towns.town_label,
+    towns.departement_code,
+    towns.origin,
+    (select count(*) from towns) <= detail_limit.max_towns
+        or towns.town_code in (select town_code from default_towns) as has_metier_detail
+from towns
+cross join detail_limit
