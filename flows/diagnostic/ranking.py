@@ -33,18 +33,17 @@ def window_years(waves: pd.DataFrame, end: int | None, count: int) -> list[int]:
     return years[-int(count):]
 
 
-def _ranks(scores: np.ndarray, eligible: np.ndarray | None = None) -> np.ndarray:
-    """Ranks (1 = highest score) along the last axis; ties go to the earlier sector (sector codes
-    are sorted). Ineligible entries get NaN and do not take a rank."""
+def _ranks(scores: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks (1 = highest score) along the last axis, and ranks among the `eligible` entries
+    (NaN elsewhere); ties go to the earlier sector (sector codes are sorted). One sort serves
+    both: the eligible entries keep, among themselves, the order of the whole."""
     s = np.round(scores, 12)
-    if eligible is not None:
-        s = np.where(eligible, s, -np.inf)
     order = np.argsort(-s, axis=-1, kind="stable")
     ranks = np.empty(s.shape)
     np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, s.shape[-1] + 1), s.shape), -1)
-    if eligible is not None:
-        ranks = np.where(eligible, ranks, np.nan)
-    return ranks
+    among = np.empty(s.shape)
+    np.put_along_axis(among, order, np.take_along_axis(eligible, order, -1).cumsum(-1), -1)
+    return ranks, np.where(eligible, among, np.nan)
 
 
 class Cube:
@@ -181,9 +180,8 @@ def resample(
         )
         parts = {k: np.broadcast_to(v, n_d.shape)[..., ranked] for k, v in parts.items()}
         s = scoring.score(parts, comp_weights)
-        ranks = _ranks(s)
         ok = eligible_fixed[t][None, :, ranked] & (annual[..., ranked] >= threshold)
-        rec = _ranks(s, ok)
+        ranks, rec = _ranks(s, ok)
         every = _rank_counts(ranks, np.ones(ranks.shape, dtype=bool), n_sectors)
         eligible = _rank_counts(rec, ok, n_sectors)
         out["rank_low"][t] = _percentile_from_counts(every, 5)
@@ -378,7 +376,8 @@ def trends(waves: pd.DataFrame, years: list[int], params: dict[str, float]) -> p
         (base >= params["min_readable_projects"]) & (first != last)
     )
     national = (
-        waves[waves["territory_type"] == "catchment"]
+        # National figures are the same on every territory's rows: the bassins' are the fewest.
+        waves[waves["territory_type"] == "bassin"]
         .groupby(["survey_year", "sector_code"])
         .agg(nomenclature=("metier_nomenclature", "first"),
              share=("national_sector_hiring", "first"), total=("national_hiring", "first"))
@@ -415,11 +414,12 @@ def _reasons(frame: pd.DataFrame) -> list[list[str]]:
     positive = np.take_along_axis(contributions, order, axis=1) > 0
     market = frame["contribution_market"].to_numpy(dtype=float) > 0
     tension = frame["tension_class"].fillna(0).to_numpy(dtype=float) >= TENSION_REASON_CLASS
-    patterns = np.column_stack([order, positive, market, tension]).astype(np.int8)
-    unique, inverse = np.unique(patterns, axis=0, return_inverse=True)
     n = len(DISTINCTIVE)
+    digits = np.column_stack([order, positive, market, tension]).astype(np.int64)
+    keys = digits @ (n ** np.arange(digits.shape[1], dtype=np.int64))
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     worded = []
-    for row in unique:
+    for row in digits[first]:
         codes = [DISTINCTIVE[i] for i, up in zip(row[:n], row[n:2 * n], strict=True) if up]
         codes = codes[:REASON_LIMIT] + ["market"] * row[2 * n] + ["tension"] * row[2 * n + 1]
         worded.append(codes)
