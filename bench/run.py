@@ -142,10 +142,20 @@ def child(name: str) -> None:
         print(json.dumps({"skipped": str(exc)}))
         return
     start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start_cpu = before.ru_utime + before.ru_stime
     note, inner = work()
     seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"seconds": seconds, "inner": inner, "peak_mb": peak_kb / 1024, "note": note}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU seconds (every thread, DuckDB's included) say what the work costs whatever else runs
+    # on the machine; wall seconds stretch with the load.
+    cpu = usage.ru_utime + usage.ru_stime - start_cpu
+    peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
+    print(
+        json.dumps(
+            {"seconds": seconds, "inner": inner, "peak_mb": peak_mb, "cpu": cpu, "note": note}
+        )
+    )
 
 
 # --- the parent: runs the children, starts the Prefect server, prints the figures -------------
@@ -157,6 +167,7 @@ class Figures:
     seconds: list[float]
     wall: list[float]
     peak_mb: list[float]
+    cpu: list[float] = field(default_factory=list)
     inner: list[float] = field(default_factory=list)
     note: str = ""
     skipped: str = ""
@@ -168,6 +179,7 @@ class Figures:
 
 def run_child(name: str, env: dict[str, str]) -> dict:
     start = time.perf_counter()
+    CHILD_CPU[0] = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
     if name in COMMANDS:
         gpect = Path(sys.executable).with_name("gpect")
         args = [a.format(town=env.get("BENCH_TOWN", "")) for a in COMMANDS[name]]
@@ -185,12 +197,16 @@ def run_child(name: str, env: dict[str, str]) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"bench case {name} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     if name in COMMANDS:
-        return {"seconds": wall, "inner": None, "peak_mb": 0.0, "note": " ".join(args)}
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = usage.ru_utime + usage.ru_stime - CHILD_CPU[0]
+        return {"seconds": wall, "inner": None, "peak_mb": 0.0, "cpu": cpu, "note": " ".join(args)}
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     result["wall"] = wall
     return result
 
 
+# CPU seconds of the finished children so far (a command's CPU is the difference).
+CHILD_CPU = [0.0]
 # Build cases are one child case run with different candidate lists (written by `main`).
 CASE_OF: dict[str, str] = {}
 CASE_ENV: dict[str, dict[str, str]] = {}
@@ -211,6 +227,7 @@ def measure(names: list[str], runs: int, env: dict[str, str]) -> dict[str, Figur
             fig.seconds.append(result["seconds"])
             fig.wall.append(result.get("wall", result["seconds"]))
             fig.peak_mb.append(result["peak_mb"])
+            fig.cpu.append(result["cpu"])
             if result["inner"] is not None:
                 fig.inner.append(result["inner"])
             fig.note = result["note"]
@@ -346,7 +363,8 @@ def line(fig: Figures, target: float | None, peak_target: float | None = None) -
     runs = ", ".join(f"{s:.2f}" for s in fig.seconds)
     memory = f"{peak:>8.0f}" if peak else f"{'-':>8}"
     return (
-        f"{fig.name:14} {med:>9.2f} {statistics.median(fig.wall):>9.2f} {memory}  "
+        f"{fig.name:14} {med:>9.2f} {statistics.median(fig.wall):>9.2f} "
+        f"{statistics.median(fig.cpu) if fig.cpu else 0:>7.2f} {memory}  "
         f"{verdict:<40} [{runs}] {fig.note}"
     )
 
@@ -445,7 +463,7 @@ def main(argv: list[str] | None = None) -> None:
         run_child("run_noop", env)  # the first run after a bench build writes the outputs
     figures |= measure(commands, args.runs, env)
     header = (
-        f"{'case':14} {'median s':>9} {'process s':>9} {'peak MB':>8}  "
+        f"{'case':14} {'median s':>9} {'process s':>9} {'cpu s':>7} {'peak MB':>8}  "
         f"{'target  ratio':<40} [runs] what"
     )
     print(header)

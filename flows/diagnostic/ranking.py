@@ -86,8 +86,9 @@ def interval_draws(params: dict[str, float], n_towns: int) -> int:
 
 
 # Defaults of the draw budget (settings rank_draw_budget, rank_draws_min): 400 draws up to 5,000
-# towns; every French commune (34,888) gets 143 draws, enough for 5 % and 95 % rank percentiles
-# (7 draws beyond each); never fewer than 100.
+# towns (the ACV list and the 2,254 communes of 5,000 inhabitants or more keep them), 200 for
+# 10,000 towns; every French commune (34,888) gets the floor, 100 draws, whose 5 % and 95 % rank
+# percentiles still rest on 5 draws beyond each.
 DRAW_BUDGET = 2_000_000
 DRAWS_MIN = 100
 

@@ -796,3 +796,37 @@ def test_check_bmo_cells_reconcile_with_raw():
         60 + 40 + 10 + 20 + 10 + 100 + 10,
         60 + 40 + 10 + 20 + 10 + 100,
     )
+
+
+# --- Scale: métier detail for the towns that get a report ---------------------------------------
+
+DETAIL_GIVEN = {
+    "stg_anct__programmes": frame(
+        {"commune_code": "str", "programme": "str"}, ("A", "ACV"), ("B", "ACV2"), ("C", "PVD")
+    ),
+    "int_geo__code_passage": frame(
+        {"old_code": "str", "current_code": "str"}, ("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")
+    ),
+    "int_geo__communes": frame(
+        {"commune_code": "str", "commune_label": "str", "departement_code": "str"},
+        ("A", "Alpha", "01"), ("B", "Bravo", "01"), ("C", "Charlie", "02"), ("D", "Delta", "02"),
+    ),
+}
+
+
+def test_metier_detail_for_every_candidate_of_a_short_list_and_the_default_towns_of_a_long_one():
+    # the default list (ACV, ACV 2) when no list is given: every town has detail
+    default = run_model("int_towns__candidates", DETAIL_GIVEN)
+    assert dict(zip(default.town_code, default.has_metier_detail, strict=True)) == {
+        "A": True, "B": True,
+    }
+    user = {**DETAIL_GIVEN, "param_candidates": frame({"commune_code": "str"},
+                                                     ("A",), ("C",), ("D",))}
+    # 3 candidates ≤ 3: every one has detail
+    short = run_model("int_towns__candidates", user, {"metier_detail_max_towns": 3})
+    assert short.has_metier_detail.all()
+    # 3 candidates > 2: only those of the default list (A) keep it
+    long = run_model("int_towns__candidates", user, {"metier_detail_max_towns": 2})
+    assert dict(zip(long.town_code, long.has_metier_detail, strict=True)) == {
+        "A": True, "C": False, "D": False,
+    }
