@@ -208,7 +208,7 @@ def run_child(name: str, env: dict[str, str]) -> dict:
 # CPU seconds of the finished children so far (a command's CPU is the difference).
 CHILD_CPU = [0.0]
 # Build cases are one child case run with different candidate lists (written by `main`).
-CASE_OF: dict[str, str] = {}
+CASE_OF = {"build_all": "build", "build_5000": "build", "build_acv": "build"}
 CASE_ENV: dict[str, dict[str, str]] = {}
 
 
@@ -451,8 +451,6 @@ def main(argv: list[str] | None = None) -> None:
             run_child("build_acv", env)  # the geography the candidate lists come from
         for name, path in candidate_lists(data_dir).items():
             CASE_ENV[name] = {"BENCH_CANDIDATES": str(path)}
-    for name in ("build_all", "build_5000", "build_acv"):
-        CASE_OF[name] = "build"
     # The ACV build last in each round: the reports read the warehouse it publishes.
     figures = measure(builds, args.runs, env)
     if "parquet_floor" in cases:

@@ -483,8 +483,8 @@ def _with_intervals(frame, waves, years, context, alpha_by_sector, phi, params):
     for point, low, high in (("rank", "rank_low", "rank_high"),
                              ("recommendation_rank", "recommendation_rank_low",
                               "recommendation_rank_high")):
-        rank = frame[point].astype(float)
-        frame[low] = np.fmin(frame[low], rank).where(eligible_rows | (point == "rank"))
-        frame[high] = np.fmax(frame[high], rank).where(eligible_rows | (point == "rank"))
+        rank = frame[point].astype(float)  # NaN outside the recommendable sectors: kept NaN
+        frame[low] = np.fmin(frame[low], rank)
+        frame[high] = np.fmax(frame[high], rank)
     frame["tie_group"] = tie_groups(frame[eligible_rows])
     return frame
