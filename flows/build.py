@@ -301,6 +301,17 @@ def publish_guards(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> li
     return failures
 
 
+def configure_duckdb(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> None:
+    """Threads and memory from the settings (see duckdb_* in flows/settings.py). No insertion
+    order is kept (every model that needs an order says ORDER BY), which lets DuckDB stream
+    CREATE TABLE AS in parallel without buffering the rows."""
+    threads = int(params["duckdb_threads"]) or os.cpu_count() or 1
+    memory = int(params["duckdb_memory_limit_mb"])
+    con.execute(f"set threads = {threads}")
+    con.execute(f"set memory_limit = '{memory}MB'")
+    con.execute("set preserve_insertion_order = false")
+
+
 def build(
     settings: Settings,
     params: dict[str, float],
@@ -335,7 +346,7 @@ def build(
     con = duckdb.connect(str(tmp))
     try:
         con.execute("set autoinstall_known_extensions = false")
-        con.execute(f"set threads = {max(1, os.cpu_count() or 1)}")
+        configure_duckdb(con, params)
         missing = register_sources(con, settings, needed)
         if missing:
             raise BuildError(

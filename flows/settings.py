@@ -70,6 +70,20 @@ MODEL_DEFAULTS: dict[str, float] = {
     "rank_draws": 400,
     "rank_seed": 20_251,
     "weight_concentration": 50,
+    # The cost of the intervals grows with draws × towns: beyond this budget the draws fall to
+    # budget / towns, never below rank_draws_min. 400 draws up to 5,000 towns (the ACV list and
+    # the 2,254 communes of 5,000 inhabitants or more keep them); every French commune (34,888)
+    # gets the floor, 100 draws, whose 5 % and 95 % percentiles still rest on 5 draws beyond each.
+    "rank_draw_budget": 2_000_000,
+    "rank_draws_min": 100,
+    # Métier-level catchment detail for every candidate up to this many towns, else for the towns
+    # of the default list only (the ones that get a report).
+    "metier_detail_max_towns": 2500,
+    # DuckDB on a 2-core machine shared with other jobs: every core (0; more threads than cores
+    # only add buffers) and a memory limit far below the machine's, beyond which DuckDB spills its
+    # joins and aggregates to a temporary directory beside the warehouse instead of growing.
+    "duckdb_threads": 0,
+    "duckdb_memory_limit_mb": 1000,
 }
 
 
@@ -117,6 +131,11 @@ MODEL_BOUNDS: dict[str, Bound] = {
     "rank_draws": Bound(1, 100_000, integer=True),
     "rank_seed": Bound(0, 2**32 - 1, integer=True),
     "weight_concentration": Bound(0.01, 10_000),
+    "rank_draw_budget": Bound(1, 1e10),
+    "rank_draws_min": Bound(1, 100_000, integer=True),
+    "metier_detail_max_towns": Bound(0, 1_000_000, integer=True),
+    "duckdb_threads": Bound(0, 256, integer=True),
+    "duckdb_memory_limit_mb": Bound(100, 1_000_000, integer=True),
 }
 
 SHORTLIST_PREFIX = "GPECT_SHORTLIST_"

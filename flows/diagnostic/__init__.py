@@ -8,7 +8,7 @@ as a table of the warehouse, in dependency order with the SQL models and before 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import duckdb
@@ -16,9 +16,42 @@ import pandas as pd
 
 from flows.diagnostic import evaluation, ranking
 
-WAVES = "select * from int_territory_sector__waves order by all"
-CONTEXT = "select * from int_town_sector__context order by town_code, sector_code"
+# Every town's diagnostic reads its own catchment's rows and the bassins' (the dispersion and the
+# priors are estimated over bassins only; the rank intervals use common random numbers, see
+# ranking.resample), so the towns are ranked in chunks of CHUNK_TOWNS: memory follows the chunk,
+# not the candidate list, and the answer is the same as in one piece.
+CHUNK_TOWNS = 4000
+TOWNS = "select town_code from int_towns__candidates order by town_code"
+WAVES = (
+    "select * from int_territory_sector__waves where territory_type = 'bassin' "
+    "or territory_code between $first and $last order by all"
+)
+CONTEXT = (
+    "select * from int_town_sector__context where town_code between $first and $last "
+    "order by town_code, sector_code"
+)
 TENSION = "select bassin_code, sector_code, tension_class from int_tension__bassin_sector"
+# The evaluation is measured on the towns that get a report (int_towns__candidates
+# .has_metier_detail): its figures, quoted in the README and every report, stay those of the
+# default list when every commune is a candidate, at the cost of 246 towns rather than 34,888.
+DETAIL = "territory_code in (select town_code from int_towns__candidates where has_metier_detail)"
+EVALUATION_WAVES = (
+    f"select * from int_territory_sector__waves where territory_type = 'bassin' or {DETAIL} "  # noqa: S608
+    "order by all"
+)
+EVALUATION_CONTEXT = (
+    "select * from int_town_sector__context "  # noqa: S608
+    f"where {DETAIL.replace('territory_code', 'town_code', 1)} order by town_code, sector_code"
+)
+
+
+def _chunks(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, str]]:
+    """{first, last}: ranges of candidate town codes, CHUNK_TOWNS towns each."""
+    towns = [row[0] for row in con.execute(TOWNS).fetchall()]
+    for start in range(0, len(towns), CHUNK_TOWNS):
+        chunk = towns[start : start + CHUNK_TOWNS]
+        yield {"first": chunk[0], "last": chunk[-1]}
+
 
 RANKING_COLUMNS = [
     "town_code",
@@ -33,6 +66,7 @@ RANKING_COLUMNS = [
     "recommendation_rank_high",
     "probability_first",
     "probability_recommended",
+    "interval_draws",
     "tie_group",
     "score",
     "specialisation",
@@ -94,21 +128,35 @@ class PythonModel:
 
 
 def _ranking(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
-    frame = ranking.rank_sectors(con.execute(WAVES).df(), con.execute(CONTEXT).df(), params)
-    return frame[RANKING_COLUMNS].sort_values(["town_code", "rank"]).reset_index(drop=True)
+    towns = con.execute("select count(*) from int_towns__candidates").fetchone()[0]
+    # The draws are chosen for the whole candidate list, not for a chunk.
+    params = {**params, "rank_draws": ranking.interval_draws(params, towns)}
+    frames = [
+        ranking.rank_sectors(
+            con.execute(WAVES, chunk).df(), con.execute(CONTEXT, chunk).df(), params
+        )[RANKING_COLUMNS]
+        for chunk in _chunks(con)
+    ]
+    return pd.concat(frames).sort_values(["town_code", "rank"]).reset_index(drop=True)
 
 
 def _waves(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
-    return ranking.by_wave(con.execute(WAVES).df(), params)
+    frames = [ranking.by_wave(con.execute(WAVES, chunk).df(), params) for chunk in _chunks(con)]
+    return pd.concat(frames).reset_index(drop=True)
 
 
 def _evaluation(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
     return evaluation.evaluate(
-        con.execute(WAVES).df(), con.execute(CONTEXT).df(), con.execute(TENSION).df(), params
+        con.execute(EVALUATION_WAVES).df(),
+        con.execute(EVALUATION_CONTEXT).df(),
+        con.execute(TENSION).df(),
+        params,
     )
 
 
-_INPUTS = frozenset({"int_territory_sector__waves", "int_town_sector__context"})
+_INPUTS = frozenset(
+    {"int_territory_sector__waves", "int_town_sector__context", "int_towns__candidates"}
+)
 MODELS = [
     PythonModel(
         "mart_town_sector__ranking",
@@ -119,7 +167,7 @@ MODELS = [
     ),
     PythonModel(
         "mart_town_sector__waves",
-        frozenset({"int_territory_sector__waves"}),
+        frozenset({"int_territory_sector__waves", "int_towns__candidates"}),
         _waves,
         "every town's sector indicators for each BMO wave and for the pooled window: hiring and "
         "difficult projects (a year), location quotient raw and shrunk, shrunk difficulty rate "
@@ -127,9 +175,10 @@ MODELS = [
     ),
     PythonModel(
         "mart_diagnostic__evaluation",
-        _INPUTS | {"int_tension__bassin_sector"},
+        _INPUTS | {"int_tension__bassin_sector", "int_towns__candidates"},
         _evaluation,
         "reliability, refresh stability, forecast skill and convergent validity of the sector "
-        "diagnostic (grain: family × metric × comparison)",
+        "diagnostic, measured on the towns that get a report (grain: family × metric × "
+        "comparison)",
     ),
 ]

@@ -15,15 +15,14 @@ weights). The accessible supply and the catalogue are taken as known.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from flows.diagnostic import scoring
 
-# Towns resampled together: bounds memory to draws × towns × sectors × waves floats.
-CHUNK_TOWNS = 200
+# Towns resampled together: bounds memory to about this many draws × towns × sectors × waves
+# floats per array. The random numbers do not depend on it (see `resample`).
+CHUNK_CELLS = 4_000_000
 REASON_LIMIT = 2
 TENSION_REASON_CLASS = 4
 
@@ -34,18 +33,17 @@ def window_years(waves: pd.DataFrame, end: int | None, count: int) -> list[int]:
     return years[-int(count) :]
 
 
-def _ranks(scores: np.ndarray, eligible: np.ndarray | None = None) -> np.ndarray:
-    """Ranks (1 = highest score) along the last axis; ties go to the earlier sector (sector codes
-    are sorted). Ineligible entries get NaN and do not take a rank."""
+def _ranks(scores: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks (1 = highest score) along the last axis, and ranks among the `eligible` entries
+    (NaN elsewhere); ties go to the earlier sector (sector codes are sorted). One sort serves
+    both: the eligible entries keep, among themselves, the order of the whole."""
     s = np.round(scores, 12)
-    if eligible is not None:
-        s = np.where(eligible, s, -np.inf)
     order = np.argsort(-s, axis=-1, kind="stable")
     ranks = np.empty(s.shape)
     np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, s.shape[-1] + 1), s.shape), -1)
-    if eligible is not None:
-        ranks = np.where(eligible, ranks, np.nan)
-    return ranks
+    among = np.empty(s.shape)
+    np.put_along_axis(among, order, np.take_along_axis(eligible, order, -1).cumsum(-1), -1)
+    return ranks, np.where(eligible, among, np.nan)
 
 
 class Cube:
@@ -76,6 +74,39 @@ class Cube:
         self.national = arr("national_hiring")[0, 0]  # (waves,)
 
 
+def interval_draws(params: dict[str, float], n_towns: int) -> int:
+    """Resampling draws for `n_towns` candidate towns: `rank_draws`, lowered for large candidate
+    sets so that draws × towns stays within `rank_draw_budget` (the cost of the intervals grows
+    with that product), but never below `rank_draws_min`. The mart records the draws used."""
+    draws = int(params["rank_draws"])
+    budget = params["rank_draw_budget"]
+    floor = int(params["rank_draws_min"])
+    if n_towns and draws * n_towns > budget:
+        draws = max(min(draws, floor), int(budget // n_towns))
+    return draws
+
+
+def _percentile_from_counts(counts: np.ndarray, q: float) -> np.ndarray:
+    """np.percentile's linear interpolation of integer ranks 1..K given their counts (…, K)
+    over the draws; NaN where no draw counts. Counting replaces sorting the draws."""
+    n = counts.sum(-1)
+    cum = counts.cumsum(-1)
+    v = q / 100 * (n - 1)
+    lo = np.floor(v)
+    hi = np.minimum(lo + 1, n - 1)
+    a = 1 + (cum <= lo[..., None]).sum(-1)
+    b = 1 + (cum <= hi[..., None]).sum(-1)
+    return np.where(n > 0, a + (b - a) * (v - lo), np.nan)
+
+
+def _rank_counts(ranks: np.ndarray, counted: np.ndarray, k: int) -> np.ndarray:
+    """Counts (towns, sectors, k) of each rank 1..k over the draws (axis 0), where `counted`."""
+    _, n_towns, n_sectors = ranks.shape
+    cell = np.arange(n_towns * n_sectors).reshape(n_towns, n_sectors) * k
+    index = (cell[None] + np.where(counted, ranks, 1).astype(np.int64) - 1)[counted]
+    return np.bincount(index, minlength=n_towns * n_sectors * k).reshape(n_towns, n_sectors, k)
+
+
 def resample(
     cube: Cube,
     fixed: pd.DataFrame,
@@ -84,21 +115,30 @@ def resample(
     eligible_fixed: np.ndarray,
     params: dict[str, float],
 ) -> dict[str, np.ndarray]:
-    """Rank statistics over `rank_draws` draws, per town × ranked sector.
+    """Rank statistics over `interval_draws` draws, per town × ranked sector.
 
     `fixed` holds, per town × sector (cube order), what resampling leaves alone: difficulty prior
     and strength, national rate, access and its median, the supply-thin flag. `eligible_fixed` is
-    the catalogue condition; the market and readability conditions are re-evaluated per draw."""
-    draws = int(params["rank_draws"])
+    the catalogue condition; the market and readability conditions are re-evaluated per draw.
+
+    Common random numbers: every town uses the same draws (wave weights, component weights and
+    the standard normal deviates of each sector × wave's censoring noise, scaled by the town's
+    own censoring sd). A town's intervals are thus the same whichever other towns are candidates
+    (they depend on its own data and the draws alone), and the deviates cost draws × sectors ×
+    waves instead of draws × towns × sectors × waves. Sectors and waves stay independent within a
+    town, so each town's joint distribution is the one described in the module docstring."""
+    n_towns = len(cube.towns)
+    draws = interval_draws(params, n_towns)
     rng = np.random.default_rng(int(params["rank_seed"]))
     n_waves = len(cube.years)
     w0 = scoring.weights(params)
     concentration = params["weight_concentration"]
     wave_weights = rng.dirichlet(np.ones(n_waves), size=draws) * n_waves
     comp_weights = rng.dirichlet(concentration * w0, size=draws)
+    deviates = rng.standard_normal((draws, 1, len(cube.sectors), n_waves))
     min_market = scoring.minimum_market(params)
     ranked = np.array([s != "NC" for s in cube.sectors])
-    n_towns, n_sectors = len(cube.towns), int(ranked.sum())
+    n_sectors = int(ranked.sum())
 
     def grid(col: str) -> np.ndarray:
         return fixed[col].to_numpy().reshape(n_towns, len(cube.sectors))
@@ -110,23 +150,25 @@ def resample(
         k: np.empty((n_towns, n_sectors))
         for k in ("rank_low", "rank_high", "rec_low", "rec_high", "p_first", "p_top")
     }
+    out["draws"] = np.full((n_towns, n_sectors), draws)
     top = int(params["recommended_sectors"])
-    for start in range(0, n_towns, CHUNK_TOWNS):
-        t = slice(start, min(start + CHUNK_TOWNS, n_towns))
+    # Weighted means over the waves (the weights average 1), as scoring.pool does.
+    gw = wave_weights / n_waves
+    share_d = (cube.national_sector[None] * wave_weights[:, None, :]).sum(-1) / (
+        cube.national[None] * wave_weights
+    ).sum(-1)[:, None]
+    threshold = max(min_market, params["min_readable_projects"])
+    chunk = max(1, CHUNK_CELLS // (draws * len(cube.sectors) * n_waves))
+    for start in range(0, n_towns, chunk):
+        t = slice(start, min(start + chunk, n_towns))
         h = cube.hiring[t]
-        noise = rng.standard_normal((draws, *h.shape)) * cube.censored_sd[t]
         est = cube.estimated[t]
-        h_d = np.clip(h + noise, h - est, h + est).clip(min=0)
-        # Weighted means over the waves (the weights average 1), as scoring.pool does.
-        gw = wave_weights[:, None, None, :] / n_waves
-        n_d = (h_d * gw).sum(-1)
-        total_d = n_d.sum(axis=2, keepdims=True)
-        share_d = (cube.national_sector[None] * wave_weights[:, None, :]).sum(-1) / (
-            cube.national[None] * wave_weights
-        ).sum(-1)[:, None]
-        e_d = total_d * share_d[:, None, :]
-        scale = np.divide(h_d, h, out=np.zeros_like(h_d), where=h > 0)
-        d_d = (cube.difficult[t] * scale * gw).sum(-1)
+        h_d = np.clip(h + deviates * cube.censored_sd[t], h - est, h + est).clip(min=0)
+        n_d = np.einsum("dtsw,dw->dts", h_d, gw)
+        e_d = n_d.sum(axis=2, keepdims=True) * share_d[:, None, :]
+        # Difficult projects move with hiring: each wave's difficulty rate is kept.
+        rate = np.divide(cube.difficult[t], h, out=np.zeros_like(h), where=h > 0)
+        d_d = np.einsum("dtsw,dw->dts", h_d * rate, gw)
         annual = n_d
         parts = scoring.components(
             n_d,
@@ -145,36 +187,41 @@ def resample(
         )
         parts = {k: np.broadcast_to(v, n_d.shape)[..., ranked] for k, v in parts.items()}
         s = scoring.score(parts, comp_weights)
-        ranks = _ranks(s)
-        ok = eligible_fixed[t][None, :, ranked] & (
-            annual[..., ranked] >= max(min_market, params["min_readable_projects"])
-        )
-        rec = _ranks(s, ok)
-        out["rank_low"][t] = np.percentile(ranks, 5, axis=0)
-        out["rank_high"][t] = np.percentile(ranks, 95, axis=0)
-        with warnings.catch_warnings():
-            # A sector never eligible in any draw has no recommendation interval (NaN).
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out["rec_low"][t] = np.nanpercentile(np.where(ok, rec, np.nan), 5, axis=0)
-            out["rec_high"][t] = np.nanpercentile(np.where(ok, rec, np.nan), 95, axis=0)
-        out["p_first"][t] = (rec == 1).mean(axis=0)
-        out["p_top"][t] = (rec <= top).mean(axis=0)
+        ok = eligible_fixed[t][None, :, ranked] & (annual[..., ranked] >= threshold)
+        ranks, rec = _ranks(s, ok)
+        every = _rank_counts(ranks, np.ones(ranks.shape, dtype=bool), n_sectors)
+        eligible = _rank_counts(rec, ok, n_sectors)
+        out["rank_low"][t] = _percentile_from_counts(every, 5)
+        out["rank_high"][t] = _percentile_from_counts(every, 95)
+        # A sector never eligible in any draw has no recommendation interval (NaN).
+        out["rec_low"][t] = _percentile_from_counts(eligible, 5)
+        out["rec_high"][t] = _percentile_from_counts(eligible, 95)
+        out["p_first"][t] = eligible[..., 0] / draws
+        out["p_top"][t] = eligible[..., :top].sum(-1) / draws
     return out
 
 
 def tie_groups(recommended: pd.DataFrame) -> pd.Series:
     """Within a town, recommended sectors in rank order form tie groups: a sector joins the group
     of the sector before it when its 90 % interval reaches the group leader's interval (its best
-    rank is not worse than the leader's worst rank)."""
-    groups = pd.Series(np.nan, index=recommended.index)
-    for _, town in recommended.sort_values("recommendation_rank").groupby("town_code"):
-        group, leader_high = 0, -np.inf
-        for idx, row in town.iterrows():
-            if row["recommendation_rank_low"] > leader_high:
-                group += 1
-                leader_high = row["recommendation_rank_high"]
-            groups[idx] = group
-    return groups
+    rank is not worse than the leader's worst rank). All towns advance together, rank by rank."""
+    ordered = recommended.sort_values(["town_code", "recommendation_rank"])
+    if ordered.empty:
+        return pd.Series(np.nan, index=recommended.index)
+    _, town = np.unique(ordered["town_code"].to_numpy(), return_inverse=True)
+    position = ordered.groupby("town_code", sort=False).cumcount().to_numpy()
+    shape = (town.max() + 1, position.max() + 1)
+    low, high = np.full(shape, np.nan), np.full(shape, np.nan)
+    low[town, position] = ordered["recommendation_rank_low"].to_numpy(dtype=float)
+    high[town, position] = ordered["recommendation_rank_high"].to_numpy(dtype=float)
+    groups = np.zeros(shape)
+    group, leader_high = np.zeros(shape[0]), np.full(shape[0], -np.inf)
+    for k in range(shape[1]):
+        new = low[:, k] > leader_high
+        group += new
+        leader_high = np.where(new, high[:, k], leader_high)
+        groups[:, k] = group
+    return pd.Series(groups[town, position], index=ordered.index).reindex(recommended.index)
 
 
 def rank_sectors(
@@ -365,7 +412,8 @@ def trends(waves: pd.DataFrame, years: list[int], params: dict[str, float]) -> p
         (base >= params["min_readable_projects"]) & (first != last)
     )
     national = (
-        waves[waves["territory_type"] == "catchment"]
+        # National figures are the same on every territory's rows: the bassins' are the fewest.
+        waves[waves["territory_type"] == "bassin"]
         .groupby(["survey_year", "sector_code"])
         .agg(
             nomenclature=("metier_nomenclature", "first"),
@@ -402,20 +450,22 @@ DISTINCTIVE = tuple(c for c in scoring.COMPONENTS if c != "market")
 def _reasons(frame: pd.DataFrame) -> list[list[str]]:
     """The distinctive components that push the score up, strongest first (at most
     REASON_LIMIT), then 'market' when it adds to the score, then 'tension' when the bassin's
-    official class is 4 or 5."""
-    contributions = frame[[f"contribution_{c}" for c in DISTINCTIVE]].to_numpy()
-    market = frame["contribution_market"].to_numpy()
-    tension = frame["tension_class"].fillna(0).to_numpy()
-    out = []
-    for row, m, cls in zip(contributions, market, tension, strict=True):
-        order = np.argsort(-row, kind="stable")
-        codes = [DISTINCTIVE[i] for i in order if row[i] > 0][:REASON_LIMIT]
-        if m > 0:
-            codes.append("market")
-        if cls >= TENSION_REASON_CLASS:
-            codes.append("tension")
-        out.append(codes)
-    return out
+    official class is 4 or 5. Rows share a handful of patterns: each is worded once."""
+    contributions = frame[[f"contribution_{c}" for c in DISTINCTIVE]].to_numpy(dtype=float)
+    order = np.argsort(-contributions, axis=1, kind="stable")
+    positive = np.take_along_axis(contributions, order, axis=1) > 0
+    market = frame["contribution_market"].to_numpy(dtype=float) > 0
+    tension = frame["tension_class"].fillna(0).to_numpy(dtype=float) >= TENSION_REASON_CLASS
+    n = len(DISTINCTIVE)
+    digits = np.column_stack([order, positive, market, tension]).astype(np.int64)
+    keys = digits @ (n ** np.arange(digits.shape[1], dtype=np.int64))
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    worded = []
+    for row in digits[first]:
+        codes = [DISTINCTIVE[i] for i, up in zip(row[:n], row[n : 2 * n], strict=True) if up]
+        codes = codes[:REASON_LIMIT] + ["market"] * row[2 * n] + ["tension"] * row[2 * n + 1]
+        worded.append(codes)
+    return [list(worded[i]) for i in inverse.ravel()]
 
 
 def _partner_needs(frame: pd.DataFrame, top: int) -> pd.DataFrame:
@@ -468,11 +518,22 @@ def _with_intervals(frame, waves, years, context, alpha_by_sector, phi, params):
             "rec_high": "recommendation_rank_high",
             "p_first": "probability_first",
             "p_top": "probability_recommended",
+            "draws": "interval_draws",
         }
     )
     frame = frame.merge(table, on=["town_code", "sector_code"], how="left")
     eligible_rows = frame["recommendation_rank"].notna()
     for col in ("recommendation_rank_low", "recommendation_rank_high"):
         frame[col] = frame[col].where(eligible_rows)
+    # A published rank at the edge of its draws' distribution (a market just over the threshold,
+    # a neighbour just under it) can fall outside their 5–95 % percentiles: the interval is
+    # widened to contain it, so that it never contradicts the rank it qualifies.
+    for point, low, high in (
+        ("rank", "rank_low", "rank_high"),
+        ("recommendation_rank", "recommendation_rank_low", "recommendation_rank_high"),
+    ):
+        rank = frame[point].astype(float)  # NaN outside the recommendable sectors: kept NaN
+        frame[low] = np.fmin(frame[low], rank)
+        frame[high] = np.fmax(frame[high], rank)
     frame["tie_group"] = tie_groups(frame[eligible_rows])
     return frame

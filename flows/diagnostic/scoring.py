@@ -70,7 +70,8 @@ def pool(waves: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     keys = ["territory_type", "territory_code", "sector_code"]
     grouped = w.groupby(keys, sort=True)
     pooled = grouped[list(MEANS)].mean()
-    pooled["waves"] = grouped["survey_year"].nunique()
+    # One row per territory × sector × wave (int_territory_sector__waves' grain).
+    pooled["waves"] = grouped.size()
     pooled["hiring_censored_variance"] = (
         grouped["hiring_censored_variance"].sum() / pooled["waves"] ** 2
     )

@@ -1,7 +1,10 @@
 -- purpose: hiring, difficult and seasonal projects per territory and métier: each BMO cell times
---          the share of it the territory holds; the estimated part and its censoring variance are carried alongside.
+--          the share of it the territory holds; the estimated part and its censoring variance are
+--          carried alongside. Bassins, zones d'emploi and the catchments of the towns with métier
+--          detail only (int_towns__candidates.has_metier_detail): sector figures of every
+--          catchment come from int_territory__sector_projects.
 -- grain: one row per territory × survey year × métier
--- upstream: int_bmo__cells, int_territory__cell_shares
+-- upstream: int_bmo__cells, int_territory__cell_shares, int_towns__candidates
 
 select
     s.territory_type,
@@ -21,4 +24,6 @@ select
     sum(case when c.difficult_is_estimated then c.difficult_projects * s.share else 0 end) as difficult_estimated
 from int_bmo__cells as c
 join int_territory__cell_shares as s using (bassin_code, departement_code)
+where s.territory_type <> 'catchment'
+   or s.territory_code in (select town_code from int_towns__candidates where has_metier_detail)
 group by all

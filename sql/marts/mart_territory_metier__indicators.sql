@@ -1,6 +1,7 @@
 -- purpose: indicators per territory and BMO métier: hiring, difficult and seasonal projects, the
 --          raw difficulty rate and the rate shrunk toward the métier's sector prior of the
 --          territory's département (same κ as the sector), seasonal share, intensity, estimated share.
+--          Catchments: the towns with métier detail only (int_territory__metier_projects).
 -- grain: one row per territory type × territory code × survey year × métier
 -- upstream: int_territory__metier_projects, int_territory__population, int_territory__departement,
 --           int_bmo__prior_rates

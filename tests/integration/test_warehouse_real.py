@@ -80,6 +80,9 @@ BREAKERS = {
     "check_int_territory__metier_projects__bassin_totals": "update int_territory__metier_projects set hiring_projects = hiring_projects + 10 "
     "where territory_type = 'bassin' and rowid = (select min(rowid) from int_territory__metier_projects "
     "where territory_type = 'bassin')",
+    "check_int_territory__sector_projects__metier_totals": "update int_territory__sector_projects "
+    "set hiring_projects = hiring_projects + 10 where rowid = (select min(rowid) "
+    "from int_territory__sector_projects where territory_type = 'bassin')",
     "check_marts__no_negative_counts": "update mart_town__training_supply set places = -1 where rowid = 0",
     "check_mart_town_sector__ranking__complete": "delete from mart_town_sector__ranking where rank = 1 and town_code = "
     "(select min(town_code) from mart_town_sector__ranking)",

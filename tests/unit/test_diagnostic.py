@@ -360,3 +360,49 @@ def test_a_sector_outside_the_catalogue_is_never_recommended(case, catalogue):
     outside = out[~out.sector_code.isin(catalogue)]
     assert outside.recommendation_rank.isna().all()
     assert (outside.probability_recommended == 0).all()
+
+
+# --- scale: counted percentiles, draw budget, common random numbers -----------------------------
+
+
+def test_percentiles_counted_from_ranks_equal_numpys():
+    rng = np.random.default_rng(7)
+    ranks = rng.integers(1, 6, size=(83, 4, 5)).astype(float)
+    counted = rng.random(ranks.shape) < 0.7
+    counted[:, 0, 0] = False  # never counted: no interval
+    counts = ranking._rank_counts(ranks, counted, 5)
+    masked = np.where(counted, ranks, np.nan)
+    for q in (5, 95):
+        expected = np.full(ranks.shape[1:], np.nan)
+        for i, j in np.ndindex(*ranks.shape[1:]):
+            if counted[:, i, j].any():
+                expected[i, j] = np.percentile(ranks[counted[:, i, j], i, j], q)
+        got = ranking._percentile_from_counts(counts, q)
+        assert np.isnan(got[0, 0])
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+        assert np.allclose(got[1:], np.nanpercentile(masked, q, axis=0)[1:], atol=1e-9)
+
+
+def test_draws_follow_the_budget_and_never_fall_below_the_floor():
+    params = {**PARAMS, "rank_draws": 400}
+    assert ranking.interval_draws(params, 246) == 400  # 98,400 ≤ 2,000,000
+    assert ranking.interval_draws(params, 2254) == 400
+    assert ranking.interval_draws(params, 10_000) == 200  # 2,000,000 / 10,000
+    assert ranking.interval_draws(params, 34_888) == 100  # 57 by the budget, raised to the floor
+    assert ranking.interval_draws({**params, "rank_draws": 60}, 34_888) == 60  # never more
+
+
+@PROPERTY
+@given(towns_case())
+def test_a_towns_intervals_do_not_depend_on_the_other_candidates(case):
+    cells, towns = case
+    w = waves_frame(cells)
+    alone = w[(w.territory_type == "bassin") | (w.territory_code == towns[0])]
+    every = ranking.rank_sectors(w, context_frame(towns, SECTORS), PARAMS, years=[2024, 2025])
+    one = ranking.rank_sectors(alone, context_frame(towns[:1], SECTORS), PARAMS,
+                               years=[2024, 2025])
+    columns = ["sector_code", "rank", "rank_low", "rank_high", "recommendation_rank_low",
+               "recommendation_rank_high", "probability_first", "probability_recommended",
+               "interval_draws"]
+    first = every[every.town_code == towns[0]][columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, one[columns].reset_index(drop=True))

@@ -73,6 +73,7 @@ def test_cell_is_split_between_territories_and_conserved():
         ("zone_emploi", "Z2", "B"),
         ("zone_emploi", "Z2", "C"),
         ("catchment", "A", "A"),  # the catchment of town A holds commune A only
+        ("catchment", "B", "B"),  # town B: a candidate without métier detail
     )
     shares = run_model(
         "int_territory__cell_shares",
@@ -102,10 +103,13 @@ def test_cell_is_split_between_territories_and_conserved():
         # a secret cell in (B1, 02): hiring estimated at B/2 = 2.5
         (2024, "FAP2021", "M1", "Métier 1", "S", "B1", "02", 2.5, 1.0, 0.0, True, True),
     )
+    towns = frame({"town_code": "str", "has_metier_detail": "bool"}, ("A", True), ("B", False))
     projects = run_model(
         "int_territory__metier_projects",
-        {"int_bmo__cells": cells, "int_territory__cell_shares": shares},
+        {"int_bmo__cells": cells, "int_territory__cell_shares": shares,
+         "int_towns__candidates": towns},
     )
+    assert "B" not in set(projects[projects.territory_type == "catchment"].territory_code)
     town = row(projects, territory_type="catchment", territory_code="A")
     assert town.hiring_projects == approx(100 * 0.75)  # 75
     assert town.difficult_projects == approx(40 * 0.75)  # 30
@@ -125,6 +129,32 @@ def test_cell_is_split_between_territories_and_conserved():
     assert zones.hiring_projects.sum() == approx(100 + 2.5)
     assert zones.difficult_projects.sum() == approx(40 + 1)
     assert zones.hiring_estimated.sum() == approx(2.5)
+
+    # The same cells apportioned at sector grain, for every territory (town B included).
+    population = frame(
+        {"territory_type": "str", "territory_code": "str", "working_age_population": "float"},
+        *[(t, c, 1000.0) for t, c in {(r.territory_type, r.territory_code)
+                                      for r in shares.itertuples()}],
+    )
+    sectors = run_model(
+        "int_territory__sector_projects",
+        {"int_bmo__sector_cells": run_model("int_bmo__sector_cells", {"int_bmo__cells": cells}),
+         "int_territory__cell_shares": shares, "int_territory__population": population},
+    )
+    assert row(sectors, territory_code="B").hiring_projects == approx(100 * 0.25)  # 25
+    assert row(sectors, territory_code="B").difficult_projects == approx(40 * 0.25)  # 10
+    bassin = row(sectors, territory_type="bassin", territory_code="B1")
+    assert bassin.hiring_projects == approx(100 + 2.5)
+    assert bassin.hiring_estimated == approx(2.5)
+    # the secret cell held whole: variance (1 × B)² / 12 = 25 / 12; Z2 holds it whole too
+    assert bassin.hiring_censored_variance == approx(25 / 12)
+    assert row(sectors, territory_code="Z2").hiring_censored_variance == approx(25 / 12)
+    assert row(sectors, territory_code="A").hiring_censored_variance == approx(0.0)
+    # where both grains exist they agree (check_int_territory__sector_projects__metier_totals)
+    for r in projects.itertuples():
+        s = row(sectors, territory_type=r.territory_type, territory_code=r.territory_code)
+        assert s.hiring_projects == approx(r.hiring_projects)
+        assert s.hiring_censored_variance == approx(r.hiring_censored_variance)
 
 
 # --- 2. Censoring: estimates for secret BMO cells ----------------------------------------------
@@ -766,3 +796,37 @@ def test_check_bmo_cells_reconcile_with_raw():
         60 + 40 + 10 + 20 + 10 + 100 + 10,
         60 + 40 + 10 + 20 + 10 + 100,
     )
+
+
+# --- Scale: métier detail for the towns that get a report ---------------------------------------
+
+DETAIL_GIVEN = {
+    "stg_anct__programmes": frame(
+        {"commune_code": "str", "programme": "str"}, ("A", "ACV"), ("B", "ACV2"), ("C", "PVD")
+    ),
+    "int_geo__code_passage": frame(
+        {"old_code": "str", "current_code": "str"}, ("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")
+    ),
+    "int_geo__communes": frame(
+        {"commune_code": "str", "commune_label": "str", "departement_code": "str"},
+        ("A", "Alpha", "01"), ("B", "Bravo", "01"), ("C", "Charlie", "02"), ("D", "Delta", "02"),
+    ),
+}
+
+
+def test_metier_detail_for_every_candidate_of_a_short_list_and_the_default_towns_of_a_long_one():
+    # the default list (ACV, ACV 2) when no list is given: every town has detail
+    default = run_model("int_towns__candidates", DETAIL_GIVEN)
+    assert dict(zip(default.town_code, default.has_metier_detail, strict=True)) == {
+        "A": True, "B": True,
+    }
+    user = {**DETAIL_GIVEN, "param_candidates": frame({"commune_code": "str"},
+                                                     ("A",), ("C",), ("D",))}
+    # 3 candidates ≤ 3: every one has detail
+    short = run_model("int_towns__candidates", user, {"metier_detail_max_towns": 3})
+    assert short.has_metier_detail.all()
+    # 3 candidates > 2: only those of the default list (A) keep it
+    long = run_model("int_towns__candidates", user, {"metier_detail_max_towns": 2})
+    assert dict(zip(long.town_code, long.has_metier_detail, strict=True)) == {
+        "A": True, "C": False, "D": False,
+    }
