@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from flows import build as build_mod
-from flows.settings import load
+from flows.settings import MODEL_DEFAULTS, load
 
-PARAMS = {"catchment_minutes": 30.0}
+PARAMS = {**MODEL_DEFAULTS, "catchment_minutes": 30.0}
 HEADER = "-- purpose: test model\n-- grain: one row per test\n-- upstream: test\n\n"
 COMMUNES = (
     "('11001', 'Aville', '11', 100), ('11002', 'Bébourg', '11', 50), ('33003', 'Dé', '33', 5)"
