@@ -3,6 +3,9 @@ and missing values written as such (never as 0)."""
 
 from __future__ import annotations
 
+from collections import namedtuple
+from functools import cache
+
 import numpy as np
 import pandas as pd
 
@@ -25,6 +28,20 @@ def is_missing(value) -> bool:
     if isinstance(value, str | list | tuple | np.ndarray):
         return False
     return bool(pd.isna(value))
+
+
+@cache
+def _row_type(columns: tuple[str, ...]):
+    return namedtuple("Row", columns, rename=True)
+
+
+def rows(frame: pd.DataFrame) -> list:
+    """The frame's rows as named tuples (like `itertuples(index=False)`, which pandas 3 makes
+    ~20 times slower: it was a third of a page's time)."""
+    make = _row_type(tuple(frame.columns))
+    return [
+        make(*values) for values in zip(*(frame[c].tolist() for c in frame.columns), strict=True)
+    ]
 
 
 def value_or(value, default):

@@ -22,7 +22,8 @@ from reports import content, data, fmt
 from reports.geo import Polygons
 
 TEMPLATES = Path(__file__).with_name("templates")
-CSS = Path(__file__).with_name("static") / "report.css"
+STATIC = Path(__file__).with_name("static")
+CSS = STATIC / "report.css"
 
 
 @dataclass(frozen=True)
@@ -90,21 +91,37 @@ def charts_of(view: dict) -> list[content.Chart]:
     ]
 
 
-def figures_json(charts: list[content.Chart]) -> Markup:
-    """Figures as JSON safe inside a <script> element: '<', '>' and '&' are written as unicode
-    escapes, so no data value can close the element."""
-    payload = {c.id: c.figure.to_plotly_json() for c in charts if c.figure is not None}
+@cache
+def live_js() -> Markup:
+    # The live diagnostic's script, inlined like the stylesheet (the repository's own code).
+    return Markup((STATIC / "live.js").read_text(encoding="utf-8"))
+
+
+def script_json(payload) -> Markup:
+    """JSON safe inside a <script> element: '<', '>' and '&' are written as unicode escapes, so
+    no data value can close the element."""
     text = plotly_json.to_json_plotly(payload)
     return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
 
 
+def figures_json(charts: list[content.Chart]) -> Markup:
+    return script_json({c.id: c.figure.to_plotly_json() for c in charts if c.figure is not None})
+
+
 def render_town(view: dict, svgs: dict[str, Markup] | None = None) -> str:
     """The town page; with `svgs` (chart id → inline SVG) the static version used for the PDF."""
-    figures = figures_json(charts_of(view)) if svgs is None else Markup("")
+    screen = svgs is None
     return (
         environment()
         .get_template("town.html.j2")
-        .render(v=view, svgs=svgs, figures_json=figures, css=css())
+        .render(
+            v=view,
+            svgs=svgs,
+            figures_json=figures_json(charts_of(view)) if screen else Markup(""),
+            live_json=script_json(view["live"]) if screen else Markup(""),
+            live_js=live_js() if screen else Markup(""),
+            css=css(),
+        )
     )
 
 
@@ -184,11 +201,16 @@ def prepare(site: data.SiteData, layout: Layout, codes: list[str]) -> None:
     write_assets(layout)
 
 
-def town_view(
-    con: duckdb.DuckDBPyConnection, code: str, site: data.SiteData, polygons: Polygons
-) -> dict:
-    town = data.load_town(con, code)
+def town_view(town: data.TownData, site: data.SiteData, polygons: Polygons) -> dict:
     return content.town_view(town, site, polygons.rings(town.polygon_codes))
+
+
+def write_page(
+    town: data.TownData, site: data.SiteData, polygons: Polygons, layout: Layout
+) -> Path:
+    path = layout.town_page(town.code)
+    write_atomic(path, render_town(town_view(town, site, polygons)))
+    return path
 
 
 def write_town_page(
@@ -198,9 +220,8 @@ def write_town_page(
     polygons: Polygons,
     layout: Layout,
 ) -> Path:
-    path = layout.town_page(code)
-    write_atomic(path, render_town(town_view(con, code, site, polygons)))
-    return path
+    """One town's page (a per-town task); a whole site goes through `write_site`."""
+    return write_page(data.load_town(con, code), site, polygons, layout)
 
 
 def write_index(site: data.SiteData, layout: Layout) -> Path:
@@ -220,8 +241,8 @@ def write_site(
     """Town pages for `codes`, the index and the shared assets; returns the pages written."""
     prepare(site, layout, codes)
     pages = []
-    for code in codes:
-        pages.append(write_town_page(con, code, site, polygons, layout))
+    for code, town in data.load_towns(con, codes).items():
+        pages.append(write_page(town, site, polygons, layout))
         if on_page is not None:
             on_page(code)
     write_index(site, layout)
