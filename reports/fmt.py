@@ -12,6 +12,28 @@ import pandas as pd
 NBSP = "\u00a0"
 MISSING = "n.d."
 
+# Région codes of INSEE's Code officiel géographique (unchanged since 2016).
+REGIONS = {
+    "01": "Guadeloupe",
+    "02": "Martinique",
+    "03": "Guyane",
+    "04": "La Réunion",
+    "06": "Mayotte",
+    "11": "Île-de-France",
+    "24": "Centre-Val de Loire",
+    "27": "Bourgogne-Franche-Comté",
+    "28": "Normandie",
+    "32": "Hauts-de-France",
+    "44": "Grand Est",
+    "52": "Pays de la Loire",
+    "53": "Bretagne",
+    "75": "Nouvelle-Aquitaine",
+    "76": "Occitanie",
+    "84": "Auvergne-Rhône-Alpes",
+    "93": "Provence-Alpes-Côte d'Azur",
+    "94": "Corse",
+}
+
 LEVEL_LABELS = {
     3: "niveau 3 (CAP)",
     4: "niveau 4 (bac pro)",

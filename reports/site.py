@@ -7,6 +7,7 @@ are rendered with autoescaping on; file names come from INSEE codes only (`data.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -125,17 +126,16 @@ def render_town(view: dict, svgs: dict[str, Markup] | None = None) -> str:
     )
 
 
-def _programmes(row: dict) -> str:
-    names = [
-        label
-        for key, label in (
-            ("is_acv", "ACV"),
-            ("is_territoire_industrie", "Territoires d'industrie"),
-            ("is_pvd", "PVD"),
-        )
-        if row[key]
-    ]
-    return ", ".join(names)
+PROGRAMMES = (
+    ("is_acv", "Action Cœur de Ville"),
+    ("is_acv2", "Action Cœur de Ville 2"),
+    ("is_territoire_industrie", "Territoires d'industrie"),
+    ("is_pvd", "Petites villes de demain"),
+)
+
+
+def _programmes(row: dict) -> list[str]:
+    return [label for key, label in PROGRAMMES if row[key]]
 
 
 def _recommended(row: dict) -> list[str]:
@@ -155,23 +155,52 @@ def _recommended(row: dict) -> list[str]:
 
 
 def render_index(site: data.SiteData, shortlist: bool) -> str:
-    towns = [
+    towns = []
+    for r in data.records(site.towns):
+        sectors = [] if fmt.is_missing(r["recommended_sectors"]) else list(r["recommended_sectors"])
+        towns.append(
+            {
+                **r,
+                "region": fmt.REGIONS.get(r["region_code"], r["region_code"] or fmt.MISSING),
+                "population_sort": fmt.value_or(r["population"], -1),
+                "programmes": _programmes(r),
+                "sectors": sectors,
+                "recommended": _recommended(r),
+                # Sector names hold commas: a semicolon separates them.
+                "partners": " ; ".join(r["partner_sectors"])
+                if not fmt.is_missing(r["partner_sectors"])
+                else "",
+            }
+        )
+    # What the page's script filters, sorts and maps (reports/static/index.js).
+    payload = [
         {
-            **r,
-            "programmes": _programmes(r),
-            "recommended": _recommended(r),
-            # Sector names hold commas: a semicolon separates them.
-            "partners": " ; ".join(r["partner_sectors"])
-            if not fmt.is_missing(r["partner_sectors"])
-            else "",
+            "code": t["town_code"],
+            "label": t["town_label"],
+            "key": data.normalise_name(t["town_label"]),
+            "departement": t["departement_code"],
+            "region": t["region"],
+            "region_code": t["region_code"],
+            "programmes": t["programmes"],
+            "sectors": t["sectors"],
+            "lat": None if fmt.is_missing(t["latitude"]) else float(t["latitude"]),
+            "lon": None if fmt.is_missing(t["longitude"]) else float(t["longitude"]),
+            "page": t["town_code"] in site.pages,
         }
-        for r in data.records(site.towns)
+        for t in towns
     ]
     return (
         environment()
         .get_template("index.html.j2")
         .render(
-            towns=towns, pages=site.pages, built_at=site.built_at, shortlist=shortlist, css=css()
+            towns=towns,
+            programmes=[label for _, label in PROGRAMMES],
+            pages=site.pages,
+            built_at=site.built_at,
+            shortlist=shortlist,
+            index_json=script_json(payload),
+            index_js=Markup((STATIC / "index.js").read_text(encoding="utf-8")),
+            css=css(),
         )
     )
 
@@ -230,6 +259,14 @@ def write_index(site: data.SiteData, layout: Layout) -> Path:
     return layout.index
 
 
+_FORKED: tuple | None = None
+
+
+def _write_forked(code: str) -> Path:
+    towns, site, polygons, layout = _FORKED
+    return write_page(towns[code], site, polygons, layout)
+
+
 def write_site(
     con: duckdb.DuckDBPyConnection,
     codes: list[str],
@@ -240,10 +277,26 @@ def write_site(
 ) -> list[Path]:
     """Town pages for `codes`, the index and the shared assets; returns the pages written."""
     prepare(site, layout, codes)
+    towns = data.load_towns(con, codes)
+    workers = min(os.cpu_count() or 1, max(1, len(codes) // 8))
     pages = []
-    for code, town in data.load_towns(con, codes).items():
-        pages.append(write_page(town, site, polygons, layout))
-        if on_page is not None:
-            on_page(code)
+    if workers == 1:
+        for code, town in towns.items():
+            pages.append(write_page(town, site, polygons, layout))
+            if on_page is not None:
+                on_page(code)
+    else:
+        # Pages are pure CPU work on data already loaded: forked workers inherit it (no pickling
+        # of the frames) and never touch the warehouse connection.
+        global _FORKED
+        _FORKED = (towns, site, polygons, layout)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for code, path in zip(codes, pool.imap(_write_forked, codes, 4), strict=True):
+                    pages.append(path)
+                    if on_page is not None:
+                        on_page(code)
+        finally:
+            _FORKED = None
     write_index(site, layout)
     return pages
