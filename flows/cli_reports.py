@@ -78,10 +78,20 @@ def report(
             # WeasyPrint and kaleido take ~1.5 s to import: only for --pdf.
             from reports import pdf as pdf_mod
 
+            started = time.perf_counter()
             with console.status("Printing PDF…") as status, pdf_mod.StaticCharts() as charts:
-                for code in codes:
-                    status.update(f"Printing PDF… {code}")
-                    path = pdf_mod.write_town_pdf(con, code, site_data, polygons, layout, charts)
-            console.print(f"{len(codes)} PDF(s) written to {escape(str(path.parent))}")
+                paths = pdf_mod.write_pdfs(
+                    con,
+                    codes,
+                    site_data,
+                    polygons,
+                    layout,
+                    charts,
+                    on_pdf=lambda code: status.update(f"Printing PDF… {code}"),
+                )
+            seconds = time.perf_counter() - started
+            console.print(
+                f"{len(paths)} PDF(s) written to {escape(str(layout.pdf_dir))} in {seconds:.1f} s"
+            )
     finally:
         con.close()

@@ -42,9 +42,19 @@ def text(value) -> str:
     return html.escape(str(value), quote=False)
 
 
-def short(value, limit: int = LABEL_CHARS) -> str:
-    raw = str(value)
-    return text(raw if len(raw) <= limit else raw[: limit - 1].rstrip() + "…")
+def wrap(value, limit: int = LABEL_CHARS) -> str:
+    """Escaped text broken into lines of at most `limit` characters at spaces (a longer word
+    stays whole): labels are never cut, on screen or in the PDF."""
+    lines: list[str] = []
+    line = ""
+    for word in str(value).split():
+        if line and len(line) + 1 + len(word) > limit:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "<br>".join(text(part) for part in lines)
 
 
 class Node(dict):
@@ -124,8 +134,10 @@ def _layout(fig: Figure, height: int, **extra) -> Figure:
     return fig
 
 
-def _bar_height(rows: int, per_row: int = 24) -> int:
-    return max(220, 110 + per_row * rows)
+def _bar_height(rows: int, per_row: int = 24, labels: list[str] = ()) -> int:
+    # A wrapped label takes ~14 px more per extra line.
+    extra = sum(label.count("<br>") for label in labels)
+    return max(220, 110 + per_row * rows + 14 * extra)
 
 
 def catchment_map(
@@ -233,15 +245,33 @@ def catchment_map(
                 "scatter",
                 x=centre["longitude"],
                 y=centre["latitude"],
-                mode="markers+text",
+                mode="markers",
                 marker={"symbol": "star", "size": 16, "color": "#b03a2e"},
-                text=[text(town_label)],
-                textposition="top right",
-                textfont={"size": 13, "color": "#111"},
                 name=text(town_label),
                 hoverinfo="text",
                 hovertext=[text(town_label)],
             )
+        )
+        # The name sits in a white box offset up and right of the star (half its size is 8 px):
+        # clear of the marker and readable over the shaded communes.
+        fig.update_layout(
+            annotations=[
+                {
+                    "x": float(centre["longitude"].iloc[0]),
+                    "y": float(centre["latitude"].iloc[0]),
+                    "text": text(town_label),
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "xshift": 9,
+                    "yshift": 9,
+                    "font": {"size": 13, "color": "#111"},
+                    "bgcolor": "rgba(255,255,255,0.88)",
+                    "bordercolor": "#111",
+                    "borderwidth": 1,
+                    "borderpad": 2,
+                }
+            ]
         )
     latitude = float(communes["latitude"].mean()) if not communes.empty else 46.5
     fig.update_xaxes(visible=False, constrain="domain")
@@ -284,7 +314,7 @@ def hiring_waves(waves: pd.DataFrame, break_mark: str) -> Figure:
     wide = wide.sort_values(years[-1], na_position="first", kind="stable")
     meta = waves.drop_duplicates("sector_code").set_index("sector_code").reindex(wide.index)
     labels = [
-        short(r.sector_label, 40) + (f" {break_mark}" if r.is_trend_break_affected else "")
+        wrap(r.sector_label) + (f" {break_mark}" if r.is_trend_break_affected else "")
         for r in fmt.rows(meta)
     ]
     fig = _figure()
@@ -321,7 +351,7 @@ def hiring_waves(waves: pd.DataFrame, break_mark: str) -> Figure:
         )
     fig.update_xaxes(title={"text": "projets de recrutement dans la zone"}, rangemode="tozero")
     fig.update_yaxes(categoryorder="array", categoryarray=labels)
-    return _layout(fig, _bar_height(len(labels), 26))
+    return _layout(fig, _bar_height(len(labels), 26, labels))
 
 
 def metier_bars(metiers: pd.DataFrame, column: str, axis_title: str, colour: str) -> Figure:
@@ -331,7 +361,7 @@ def metier_bars(metiers: pd.DataFrame, column: str, axis_title: str, colour: str
     fig.add_trace(
         trace(
             "bar",
-            y=[short(m) for m in rows["metier_label"]],
+            y=[wrap(m) for m in rows["metier_label"]],
             x=rows[column],
             orientation="h",
             marker_color=colour,
@@ -345,7 +375,7 @@ def metier_bars(metiers: pd.DataFrame, column: str, axis_title: str, colour: str
         )
     )
     fig.update_xaxes(title={"text": axis_title})
-    return _layout(fig, _bar_height(len(rows)), showlegend=False)
+    return _layout(fig, _bar_height(len(rows), labels=fig.data[0].y), showlegend=False)
 
 
 def supply_by_level(supply: pd.DataFrame) -> Figure:
@@ -363,7 +393,7 @@ def supply_by_level(supply: pd.DataFrame) -> Figure:
         fig.add_trace(
             trace(
                 "bar",
-                y=[short(s) for s in order],
+                y=[wrap(s) for s in order],
                 x=rows.values,
                 orientation="h",
                 name=fmt.level(lvl),
@@ -374,7 +404,7 @@ def supply_by_level(supply: pd.DataFrame) -> Figure:
     fig.update_xaxes(title={"text": "places de formation dans la zone"})
     return _layout(
         fig,
-        _bar_height(len(order)),
+        _bar_height(len(order), labels=[wrap(x) for x in order]),
         barmode="stack",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "traceorder": "normal"},
     )
@@ -384,7 +414,7 @@ def accessibility(access: pd.DataFrame) -> Figure:
     """Accessible places per 1,000 working-age residents: the town against the national median."""
     rows = access.iloc[::-1]
     labels = [
-        short(r.sector_label) + (" *" if r.is_supply_data_thin else "") for r in fmt.rows(rows)
+        wrap(r.sector_label) + (" *" if r.is_supply_data_thin else "") for r in fmt.rows(rows)
     ]
     fig = _figure()
     fig.add_trace(
@@ -410,13 +440,13 @@ def accessibility(access: pd.DataFrame) -> Figure:
         )
     )
     fig.update_xaxes(title={"text": "places accessibles pour 1 000 habitants de 15 à 64 ans"})
-    return _layout(fig, _bar_height(len(rows)))
+    return _layout(fig, _bar_height(len(rows), labels=labels))
 
 
 def sector_gaps(ranking: pd.DataFrame) -> Figure:
     """Score of every sector split into its four weighted components; rank 1 at the top."""
     rows = ranking.sort_values("rank", ascending=False)
-    labels = [f"{r.rank}. {short(r.sector_label, 40)}" for r in fmt.rows(rows)]
+    labels = [f"{r.rank}. {wrap(r.sector_label)}" for r in fmt.rows(rows)]
     fig = _figure()
     for column, label in COMPONENT_LABELS.items():
         fig.add_trace(
@@ -445,7 +475,7 @@ def sector_gaps(ranking: pd.DataFrame) -> Figure:
         title={"text": "contribution au score (log du rapport à la référence nationale, pondéré)"},
         zeroline=True,
     )
-    return _layout(fig, _bar_height(len(rows)), barmode="relative")
+    return _layout(fig, _bar_height(len(rows), labels=labels), barmode="relative")
 
 
 # Label placement for the specialisation chart, in estimated pixels of its plot area.
@@ -472,12 +502,12 @@ def _overlap(a, b) -> float:
     return dx * dy if dx > 0 and dy > 0 else 0.0
 
 
-def _label_box(x: float, y: float, d: float, w: float, position: str):
+def _label_box(x: float, y: float, d: float, w: float, position: str, lines: int = 1):
     """Where plotly draws a label of width `w` at `position` of a marker of diameter `d` centred
     on (x, y) pixels, y upwards: beside the marker for "middle", else above or below it,
     centred or starting from the marker's centre."""
     side, level = LABEL_POSITIONS[position]
-    h = LABEL_HEIGHT_PX
+    h = LABEL_HEIGHT_PX * lines
     if level == 0:
         cx = x + side * (d / 2 + 2 + w / 2)
     else:
@@ -495,25 +525,27 @@ def place_labels(points: list[tuple[float, float, float, str]]) -> list[str]:
     placed: list[tuple[float, float, float, float]] = []
     chosen = []
     for x, y, d, label in pixels:
-        w = len(label) * LABEL_CHAR_PX
+        lines = label.split("<br>")
+        w = max(len(line) for line in lines) * LABEL_CHAR_PX
         costs = {}
         for position in LABEL_POSITIONS:
-            box = _label_box(x, y, d, w, position)
+            box = _label_box(x, y, d, w, position, len(lines))
             cost = sum(_overlap(box, other) for other in placed + markers)
             outside = max(0, -box[0]) + max(0, box[2] - PLOT_WIDTH)
             outside += max(0, -box[1]) + max(0, box[3] - PLOT_HEIGHT)
             costs[position] = cost + outside * LABEL_HEIGHT_PX * 4
         best = min(costs, key=costs.get)  # first of the cheapest: "top center" on a tie
-        placed.append(_label_box(x, y, d, w, best))
+        placed.append(_label_box(x, y, d, w, best, len(lines)))
         chosen.append(best)
     return chosen
 
 
 def point_label(label: str, limit: int = 24) -> str:
     """A sector's name up to its first "," or " et " ("Bâtiment et travaux publics" →
-    "Bâtiment"): points cluster, and the full name is in the hover text and the table."""
+    "Bâtiment"), on lines of `limit` characters: points cluster, and the full name is in the hover
+    text and the table."""
     head = re.split(r",| et ", str(label), maxsplit=1)[0].strip() or str(label)
-    return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"
+    return wrap(head, limit)
 
 
 def _log_position(value: float, low: float, high: float) -> float:
@@ -598,7 +630,7 @@ def specialisation_market(frame: pd.DataFrame, recommended: int) -> Figure:
                 y=part["location_quotient_shrunk"],
                 mode="markers+text",
                 name=name,
-                text=[text(label) for label in part["label"]],
+                text=part["label"].tolist(),
                 textposition=[positions[i] for i in part.index],
                 textfont={"size": 10, "color": "#222"},
                 cliponaxis=False,

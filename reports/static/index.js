@@ -1,6 +1,6 @@
 /* gpect index: search (name or INSEE code, accents and case ignored), filters, sortable columns
-   and the national map of the candidate towns, all in the page from the JSON of
-   <script id="index-data">; the shortlist (score, concept) comes from assets/shortlist.js when
+   and the national map of the candidate towns, all in the page from the JSON of the
+   element #index-data; the shortlist (score, concept) comes from assets/shortlist.js when
    `gpect shortlist` wrote it. Every text reaches the page through textContent or plotly.js,
    which receives escaped labels. */
 (function () {

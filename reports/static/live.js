@@ -1,7 +1,7 @@
 /* gpect: the live diagnostic. Weight sliders re-rank, in the page, from the components the page
    publishes (score = Σ w × component, w normalised to sum to 1); the chosen weights travel in the
    link's fragment (#poids=…) so that a partner opens the same view. No server: the data is the
-   JSON in <script id="live-data">. Every text reaches the page through textContent. */
+   JSON of the element #live-data. Every text reaches the page through textContent. */
 (function () {
   "use strict";
   var source = document.getElementById("live-data");
