@@ -37,6 +37,7 @@
 
   // The shortlist's columns and concept filter exist only once the shortlist is written.
   if (shortlist) {
+    document.getElementById("shortlist-link").hidden = false;
     rows.forEach(function (tr) {
       var s = shortlist[tr.dataset.code];
       tr.querySelector(".js-score").textContent = s ? number.format(s.score) : "—";
