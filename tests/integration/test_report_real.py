@@ -238,7 +238,8 @@ def test_index_lists_the_recommended_sectors(real_site):
         first = ranking[(ranking["town_code"] == code) & (ranking["recommendation_rank"] == 1)]
         assert f"<td>1. {escape(first['sector_label'].iloc[0])}" in row
         # A sector outside the catalogue is never among the recommended: only in the partner column.
-        recommended = row.split("</td>")[-3]
+        # Columns after it: partners, shortlist score, concept.
+        recommended = row.split("</td>")[-5]
         outside = ranking[(ranking["town_code"] == code) & ~ranking["is_in_operator_catalogue"]]
         assert not any(escape(s) in recommended for s in outside["sector_label"])
 
@@ -266,6 +267,10 @@ def test_pdf_has_one_page_per_section_at_least(real_site):
         next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:"))
     )
     assert len(SECTIONS) <= pages <= 25
+    # Tagged (structure tree for screen readers), PDF/UA identification in the metadata.
+    assert "Tagged:          yes" in info.stdout
+    meta = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, text=True).stdout
+    assert 'pdfuaid:part="1"' in meta
     texts = [
         subprocess.run(
             ["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(path), "-"],
@@ -283,6 +288,10 @@ def test_pdf_has_one_page_per_section_at_least(real_site):
     assert starts == sorted(starts)
     for n, text in enumerate(texts, start=1):
         assert f"page {n} / {pages}" in text
+    # No near-empty page: each carries a real share of text (a chart page has its axis labels).
+    assert all(len(t.split()) >= 40 for t in texts), [len(t.split()) for t in texts]
+    # Chart labels are wrapped, never cut: the only ellipsis is the prose's "(IFSI, IFAS…)".
+    assert "".join(texts).count("…") == "".join(texts).count("IFAS…")
     # Static charts are real vector drawings with their labels.
     assert "Action sociale et services à la personne" in "".join(texts)
     assert "projets de recrutement dans la zone" in "".join(texts)
@@ -414,9 +423,13 @@ def test_index_searches_filters_sorts_and_maps_the_towns(browser_site, chromium)
     # A click on a town's point opens its report.
     page.fill("#q", "Vierzon")
     point = page.locator("#index-map .scatterlayer .point").first
+    point.scroll_into_view_if_needed()
     box = point.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # plotly.js picks the point under the pointer when it moves there, as a user's mouse does.
+    page.mouse.move(x, y)
     with page.expect_navigation():
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.click(x, y)
     assert page.url.endswith(f"towns/{VIERZON}.html")
     assert page.problems == []
     page.close()
