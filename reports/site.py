@@ -255,6 +255,11 @@ def write_town_page(
 
 def write_index(site: data.SiteData, layout: Layout) -> Path:
     shortlist = (layout.site_dir / "shortlist.html").exists()
+    # `gpect shortlist` writes the index's shortlist script; until then, a script that says there
+    # is none (a missing file would be a failed request in the browser).
+    stub = layout.site_dir / "assets" / "shortlist.js"
+    if not stub.exists():
+        write_atomic(stub, "window.GPECT_SHORTLIST = null;\n")
     write_atomic(layout.index, render_index(site, shortlist))
     return layout.index
 

@@ -453,8 +453,10 @@ def test_markup_in_the_data_is_escaped_in_pages_and_figures(con, data_dir):
 def test_page_is_self_contained_but_plotly_ships_once(con, data_dir):
     pages = write(con, data_dir, ["99001", "02168"])
     assets = data_dir / "out" / "site" / "assets"
-    assert [p.name for p in assets.iterdir()] == ["plotly.min.js"]
+    # plotly.js once, and the index's shortlist script saying there is no shortlist yet.
+    assert sorted(p.name for p in assets.iterdir()) == ["plotly.min.js", "shortlist.js"]
     assert (assets / "plotly.min.js").stat().st_size > 3_000_000
+    assert (assets / "shortlist.js").read_text() == "window.GPECT_SHORTLIST = null;\n"
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert '<script src="../assets/plotly.min.js"></script>' in html
@@ -659,7 +661,12 @@ def test_cli_names_the_file_after_the_insee_code_not_the_argument(cli, data_dir)
     assert result.exit_code == 0, result.output
     out = data_dir / "out"
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert written == ["site/assets/plotly.min.js", "site/index.html", "site/towns/99001.html"]
+    assert written == [
+        "site/assets/plotly.min.js",
+        "site/assets/shortlist.js",
+        "site/index.html",
+        "site/towns/99001.html",
+    ]
 
 
 def test_cli_ambiguous_name_lists_the_matches(cli, data_dir):
