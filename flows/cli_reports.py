@@ -93,16 +93,20 @@ def _report(town: str | None, all_towns: bool, pdf: bool) -> dict:
 
             quiet_weasyprint()
 
-            pdfs = []
             with progress_bar() as bar, pdf_mod.StaticCharts() as charts:
                 job = bar.add_task("Printing PDFs", total=len(codes))
-                for code in codes:
-                    bar.update(job, description=f"Printing PDF {code}")
-                    pdfs.append(
-                        pdf_mod.write_town_pdf(con, code, site_data, polygons, layout, charts)
-                    )
-                    bar.update(job, advance=1)
-            console.print(f"{len(codes)} PDF(s) written to {escape(str(pdfs[0].parent))}")
+                pdfs = pdf_mod.write_pdfs(
+                    con,
+                    codes,
+                    site_data,
+                    polygons,
+                    layout,
+                    charts,
+                    on_pdf=lambda code: bar.update(
+                        job, advance=1, description=f"Printing PDF {code}"
+                    ),
+                )
+            console.print(f"{len(pdfs)} PDF(s) written to {escape(str(layout.pdf_dir))}")
     finally:
         con.close()
     return {

@@ -11,8 +11,8 @@ import html
 import math
 import re
 
+import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from reports import fmt
 from reports.geo import Ring
@@ -42,18 +42,85 @@ def text(value) -> str:
     return html.escape(str(value), quote=False)
 
 
-def short(value, limit: int = LABEL_CHARS) -> str:
-    raw = str(value)
-    return text(raw if len(raw) <= limit else raw[: limit - 1].rstrip() + "…")
+def wrap(value, limit: int = LABEL_CHARS) -> str:
+    """Escaped text broken into lines of at most `limit` characters at spaces (a longer word
+    stays whole): labels are never cut, on screen or in the PDF."""
+    lines: list[str] = []
+    line = ""
+    for word in str(value).split():
+        if line and len(line) + 1 + len(word) > limit:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "<br>".join(text(part) for part in lines)
 
 
-def _figure() -> go.Figure:
-    # An empty template: plotly.js defaults (white, light grid) suit the report, and copying a
-    # named template costs ~60 ms per figure and ~8 kB of JSON per chart.
-    return go.Figure(layout={"template": {}})
+class Node(dict):
+    """A plotly JSON object read by attribute (`fig.layout.yaxis.scaleanchor`), absent keys
+    reading as None."""
+
+    def __getattr__(self, name):
+        return self.get(name)
 
 
-def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
+def _plain(value):
+    """Plotly JSON values: nested Nodes, lists instead of pandas / numpy columns, None for NaN."""
+    if isinstance(value, dict):
+        return Node({k: _plain(v) for k, v in value.items()})
+    if isinstance(value, pd.Series | pd.Index | np.ndarray | list | tuple):
+        return [_plain(v) for v in (value.tolist() if hasattr(value, "tolist") else value)]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    return value
+
+
+def _merge(target: dict, extra: dict) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = _plain(value)
+
+
+class Figure:
+    """The figure as the plotly.js JSON it becomes, built without plotly.py's validation (which
+    cost ~0.5 s per town page): the charts only use traces and layout keys plotly.js documents,
+    and every page's figures share the base layout of `_layout`."""
+
+    def __init__(self):
+        self.data: list[Node] = []
+        self.layout = Node()
+
+    def add_trace(self, trace: Node) -> None:
+        self.data.append(trace)
+
+    def update_layout(self, **settings) -> None:
+        _merge(self.layout, settings)
+
+    def update_xaxes(self, **settings) -> None:
+        _merge(self.layout, {"xaxis": settings})
+
+    def update_yaxes(self, **settings) -> None:
+        _merge(self.layout, {"yaxis": settings})
+
+    def to_plotly_json(self) -> dict:
+        return {"data": self.data, "layout": self.layout}
+
+
+def trace(kind: str, **settings) -> Node:
+    return _plain({"type": kind, **settings})
+
+
+def _figure() -> Figure:
+    # No template: plotly.js defaults (white, light grid) suit the report.
+    return Figure()
+
+
+def _layout(fig: Figure, height: int, **extra) -> Figure:
     settings = {
         "height": height,
         "font": {"family": FONT, "size": 12, "color": "#222"},
@@ -62,13 +129,15 @@ def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
     }
     fig.update_layout(**{**settings, **extra})
-    fig.update_xaxes(gridcolor="#e5e8ec", zerolinecolor="#8a94a3")
+    fig.update_xaxes(gridcolor="#e5e8ec", zerolinecolor="#8a94a3", automargin=True)
     fig.update_yaxes(automargin=True, gridcolor="#e5e8ec")
     return fig
 
 
-def _bar_height(rows: int, per_row: int = 24) -> int:
-    return max(220, 110 + per_row * rows)
+def _bar_height(rows: int, per_row: int = 24, labels: list[str] = ()) -> int:
+    # A wrapped label takes ~14 px more per extra line.
+    extra = sum(label.count("<br>") for label in labels)
+    return max(220, 110 + per_row * rows + 14 * extra)
 
 
 def catchment_map(
@@ -78,7 +147,7 @@ def catchment_map(
     sites: pd.DataFrame,
     rings: dict[str, list[Ring]],
     band_minutes: tuple[float, float],
-) -> go.Figure:
+) -> Figure:
     """Catchment communes shaded by travel-time band, the town outlined, training sites sized by
     their places. Plain axes with the latitude's aspect ratio: no tiles, no topojson."""
     fig = _figure()
@@ -101,7 +170,8 @@ def catchment_map(
                 xs.append(None)
                 ys.append(None)
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=xs,
                 y=ys,
                 mode="lines",
@@ -118,7 +188,8 @@ def catchment_map(
         outline_x.extend([p[0] for p in ring] + [None])
         outline_y.extend([p[1] for p in ring] + [None])
     fig.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             x=outline_x,
             y=outline_y,
             mode="lines",
@@ -128,7 +199,8 @@ def catchment_map(
         )
     )
     fig.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             x=communes["longitude"],
             y=communes["latitude"],
             mode="markers",
@@ -137,7 +209,7 @@ def catchment_map(
             hovertext=[
                 f"{text(r.commune_label)}<br>{fmt.minutes(r.travel_minutes)} · "
                 f"{fmt.number(r.population)} hab."
-                for r in communes.itertuples()
+                for r in fmt.rows(communes)
             ],
             hoverinfo="text",
             showlegend=False,
@@ -146,7 +218,8 @@ def catchment_map(
     if not sites.empty:
         biggest = float(sites["places"].max())
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=sites["longitude"],
                 y=sites["latitude"],
                 mode="markers",
@@ -160,7 +233,7 @@ def catchment_map(
                     f"{text(r.commune_label)} : {fmt.number(r.places)} places<br>"
                     f"lycée pro {fmt.number(r.lycee_pro_places)} · BTS {fmt.number(r.bts_places)}"
                     f" · supérieur {fmt.number(r.higher_education_students)}"
-                    for r in sites.itertuples()
+                    for r in fmt.rows(sites)
                 ],
                 hoverinfo="text",
             )
@@ -168,18 +241,37 @@ def catchment_map(
     centre = communes.loc[communes["commune_code"] == town_code]
     if not centre.empty:
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=centre["longitude"],
                 y=centre["latitude"],
-                mode="markers+text",
+                mode="markers",
                 marker={"symbol": "star", "size": 16, "color": "#b03a2e"},
-                text=[text(town_label)],
-                textposition="top right",
-                textfont={"size": 13, "color": "#111"},
                 name=text(town_label),
                 hoverinfo="text",
                 hovertext=[text(town_label)],
             )
+        )
+        # The name sits in a white box offset up and right of the star (half its size is 8 px):
+        # clear of the marker and readable over the shaded communes.
+        fig.update_layout(
+            annotations=[
+                {
+                    "x": float(centre["longitude"].iloc[0]),
+                    "y": float(centre["latitude"].iloc[0]),
+                    "text": text(town_label),
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "xshift": 9,
+                    "yshift": 9,
+                    "font": {"size": 13, "color": "#111"},
+                    "bgcolor": "rgba(255,255,255,0.88)",
+                    "bordercolor": "#111",
+                    "borderwidth": 1,
+                    "borderpad": 2,
+                }
+            ]
         )
     latitude = float(communes["latitude"].mean()) if not communes.empty else 46.5
     fig.update_xaxes(visible=False, constrain="domain")
@@ -211,7 +303,7 @@ def wave_colours(count: int) -> list[str]:
     ]
 
 
-def hiring_waves(waves: pd.DataFrame, break_mark: str) -> go.Figure:
+def hiring_waves(waves: pd.DataFrame, break_mark: str) -> Figure:
     """Hiring projects of every sector in each BMO wave: one marker trace per wave on a line
     joining the sector's waves; largest sector of the latest wave at the top. Sectors whose trend
     the nomenclature break makes unreliable carry `break_mark`."""
@@ -222,8 +314,8 @@ def hiring_waves(waves: pd.DataFrame, break_mark: str) -> go.Figure:
     wide = wide.sort_values(years[-1], na_position="first", kind="stable")
     meta = waves.drop_duplicates("sector_code").set_index("sector_code").reindex(wide.index)
     labels = [
-        short(r.sector_label, 40) + (f" {break_mark}" if r.is_trend_break_affected else "")
-        for r in meta.itertuples()
+        wrap(r.sector_label) + (f" {break_mark}" if r.is_trend_break_affected else "")
+        for r in fmt.rows(meta)
     ]
     fig = _figure()
     span_x: list[float | None] = []
@@ -234,7 +326,8 @@ def hiring_waves(waves: pd.DataFrame, break_mark: str) -> go.Figure:
             span_x += [float(values.min()), float(values.max()), None]
             span_y += [label, label, None]
     fig.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             x=span_x,
             y=span_y,
             mode="lines",
@@ -246,7 +339,8 @@ def hiring_waves(waves: pd.DataFrame, break_mark: str) -> go.Figure:
     )
     for year, colour in zip(years, wave_colours(len(years)), strict=True):
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 y=labels,
                 x=wide[year],
                 mode="markers",
@@ -255,35 +349,36 @@ def hiring_waves(waves: pd.DataFrame, break_mark: str) -> go.Figure:
                 hovertemplate="%{y} : %{x:,.0f} projets<extra>BMO " + str(year) + "</extra>",
             )
         )
-    fig.update_xaxes(title_text="projets de recrutement dans la zone", rangemode="tozero")
+    fig.update_xaxes(title={"text": "projets de recrutement dans la zone"}, rangemode="tozero")
     fig.update_yaxes(categoryorder="array", categoryarray=labels)
-    return _layout(fig, _bar_height(len(labels), 26))
+    return _layout(fig, _bar_height(len(labels), 26, labels))
 
 
-def metier_bars(metiers: pd.DataFrame, column: str, axis_title: str, colour: str) -> go.Figure:
+def metier_bars(metiers: pd.DataFrame, column: str, axis_title: str, colour: str) -> Figure:
     """Top métiers as horizontal bars, largest at the top."""
     rows = metiers.iloc[::-1]
     fig = _figure()
     fig.add_trace(
-        go.Bar(
-            y=[short(m) for m in rows["metier_label"]],
+        trace(
+            "bar",
+            y=[wrap(m) for m in rows["metier_label"]],
             x=rows[column],
             orientation="h",
             marker_color=colour,
             customdata=[
                 [text(r.metier_label), text(r.sector_label), fmt.percent(r.difficulty_rate_shrunk)]
-                for r in rows.itertuples()
+                for r in fmt.rows(rows)
             ],
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{x:,.0f} "
             + text(axis_title)
             + " · difficulté %{customdata[2]}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text=axis_title)
-    return _layout(fig, _bar_height(len(rows)), showlegend=False)
+    fig.update_xaxes(title={"text": axis_title})
+    return _layout(fig, _bar_height(len(rows), labels=fig.data[0].y), showlegend=False)
 
 
-def supply_by_level(supply: pd.DataFrame) -> go.Figure:
+def supply_by_level(supply: pd.DataFrame) -> Figure:
     """Training places in the catchment by sector, stacked by qualification level."""
     totals = supply.groupby("sector_label")["places"].sum().sort_values()
     order = list(totals.index)
@@ -296,8 +391,9 @@ def supply_by_level(supply: pd.DataFrame) -> go.Figure:
             .reindex(order)
         )
         fig.add_trace(
-            go.Bar(
-                y=[short(s) for s in order],
+            trace(
+                "bar",
+                y=[wrap(s) for s in order],
                 x=rows.values,
                 orientation="h",
                 name=fmt.level(lvl),
@@ -305,24 +401,25 @@ def supply_by_level(supply: pd.DataFrame) -> go.Figure:
                 hovertemplate="%{y} : %{x:,.0f} places<extra>" + fmt.level(lvl) + "</extra>",
             )
         )
-    fig.update_xaxes(title_text="places de formation dans la zone")
+    fig.update_xaxes(title={"text": "places de formation dans la zone"})
     return _layout(
         fig,
-        _bar_height(len(order)),
+        _bar_height(len(order), labels=[wrap(x) for x in order]),
         barmode="stack",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "traceorder": "normal"},
     )
 
 
-def accessibility(access: pd.DataFrame) -> go.Figure:
+def accessibility(access: pd.DataFrame) -> Figure:
     """Accessible places per 1,000 working-age residents: the town against the national median."""
     rows = access.iloc[::-1]
     labels = [
-        short(r.sector_label) + (" *" if r.is_supply_data_thin else "") for r in rows.itertuples()
+        wrap(r.sector_label) + (" *" if r.is_supply_data_thin else "") for r in fmt.rows(rows)
     ]
     fig = _figure()
     fig.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             y=labels,
             x=rows["national_median_per_1000"],
             mode="markers",
@@ -332,7 +429,8 @@ def accessibility(access: pd.DataFrame) -> go.Figure:
         )
     )
     fig.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             y=labels,
             x=rows["accessible_places_per_1000"],
             mode="markers",
@@ -341,18 +439,19 @@ def accessibility(access: pd.DataFrame) -> go.Figure:
             hovertemplate="%{y} : %{x:.2f} place pour 1 000 hab.<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="places accessibles pour 1 000 habitants de 15 à 64 ans")
-    return _layout(fig, _bar_height(len(rows)))
+    fig.update_xaxes(title={"text": "places accessibles pour 1 000 habitants de 15 à 64 ans"})
+    return _layout(fig, _bar_height(len(rows), labels=labels))
 
 
-def sector_gaps(ranking: pd.DataFrame) -> go.Figure:
+def sector_gaps(ranking: pd.DataFrame) -> Figure:
     """Score of every sector split into its four weighted components; rank 1 at the top."""
     rows = ranking.sort_values("rank", ascending=False)
-    labels = [f"{r.rank}. {short(r.sector_label, 40)}" for r in rows.itertuples()]
+    labels = [f"{r.rank}. {wrap(r.sector_label)}" for r in fmt.rows(rows)]
     fig = _figure()
     for column, label in COMPONENT_LABELS.items():
         fig.add_trace(
-            go.Bar(
+            trace(
+                "bar",
                 y=labels,
                 x=rows[column],
                 orientation="h",
@@ -362,7 +461,8 @@ def sector_gaps(ranking: pd.DataFrame) -> go.Figure:
             )
         )
     fig.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             y=labels,
             x=rows["score"],
             mode="markers",
@@ -372,10 +472,10 @@ def sector_gaps(ranking: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_xaxes(
-        title_text="contribution au score (log du rapport à la référence nationale, pondéré)",
+        title={"text": "contribution au score (log du rapport à la référence nationale, pondéré)"},
         zeroline=True,
     )
-    return _layout(fig, _bar_height(len(rows)), barmode="relative")
+    return _layout(fig, _bar_height(len(rows), labels=labels), barmode="relative")
 
 
 # Label placement for the specialisation chart, in estimated pixels of its plot area.
@@ -402,12 +502,12 @@ def _overlap(a, b) -> float:
     return dx * dy if dx > 0 and dy > 0 else 0.0
 
 
-def _label_box(x: float, y: float, d: float, w: float, position: str):
+def _label_box(x: float, y: float, d: float, w: float, position: str, lines: int = 1):
     """Where plotly draws a label of width `w` at `position` of a marker of diameter `d` centred
     on (x, y) pixels, y upwards: beside the marker for "middle", else above or below it,
     centred or starting from the marker's centre."""
     side, level = LABEL_POSITIONS[position]
-    h = LABEL_HEIGHT_PX
+    h = LABEL_HEIGHT_PX * lines
     if level == 0:
         cx = x + side * (d / 2 + 2 + w / 2)
     else:
@@ -425,32 +525,34 @@ def place_labels(points: list[tuple[float, float, float, str]]) -> list[str]:
     placed: list[tuple[float, float, float, float]] = []
     chosen = []
     for x, y, d, label in pixels:
-        w = len(label) * LABEL_CHAR_PX
+        lines = label.split("<br>")
+        w = max(len(line) for line in lines) * LABEL_CHAR_PX
         costs = {}
         for position in LABEL_POSITIONS:
-            box = _label_box(x, y, d, w, position)
+            box = _label_box(x, y, d, w, position, len(lines))
             cost = sum(_overlap(box, other) for other in placed + markers)
             outside = max(0, -box[0]) + max(0, box[2] - PLOT_WIDTH)
             outside += max(0, -box[1]) + max(0, box[3] - PLOT_HEIGHT)
             costs[position] = cost + outside * LABEL_HEIGHT_PX * 4
         best = min(costs, key=costs.get)  # first of the cheapest: "top center" on a tie
-        placed.append(_label_box(x, y, d, w, best))
+        placed.append(_label_box(x, y, d, w, best, len(lines)))
         chosen.append(best)
     return chosen
 
 
 def point_label(label: str, limit: int = 24) -> str:
     """A sector's name up to its first "," or " et " ("Bâtiment et travaux publics" →
-    "Bâtiment"): points cluster, and the full name is in the hover text and the table."""
+    "Bâtiment"), on lines of `limit` characters: points cluster, and the full name is in the hover
+    text and the table."""
     head = re.split(r",| et ", str(label), maxsplit=1)[0].strip() or str(label)
-    return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"
+    return wrap(head, limit)
 
 
 def _log_position(value: float, low: float, high: float) -> float:
     return (math.log10(value) - low) / (high - low)
 
 
-def specialisation_market(frame: pd.DataFrame, recommended: int) -> go.Figure:
+def specialisation_market(frame: pd.DataFrame, recommended: int) -> Figure:
     """One point per sector: annual hiring projects of the catchment (log axis, with the minimum
     market for a cohort as a vertical line) against the shrunk location quotient and its 90 %
     interval (log axis: a quotient of 2 is as far from 1 as one of 0.5); marker diameter follows
@@ -487,14 +589,15 @@ def specialisation_market(frame: pd.DataFrame, recommended: int) -> go.Figure:
                         r.diameter,
                         r.label,
                     )
-                    for r in order.itertuples()
+                    for r in fmt.rows(order)
                 ]
             ),
             strict=True,
         )
     )
     fig.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             x=[minimum, minimum],
             y=[10 ** y_range[0], 10 ** y_range[1]],
             mode="lines",
@@ -504,7 +607,8 @@ def specialisation_market(frame: pd.DataFrame, recommended: int) -> go.Figure:
         )
     )
     fig.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             x=[10 ** x_range[0], 10 ** x_range[1]],
             y=[1.0, 1.0],
             mode="lines",
@@ -520,12 +624,13 @@ def specialisation_market(frame: pd.DataFrame, recommended: int) -> go.Figure:
         ringed = is_recommended[part.index]
         colour = CATALOGUE_COLOURS[in_catalogue]
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=part["annual_hiring_projects"],
                 y=part["location_quotient_shrunk"],
                 mode="markers+text",
                 name=name,
-                text=[text(label) for label in part["label"]],
+                text=part["label"].tolist(),
                 textposition=[positions[i] for i in part.index],
                 textfont={"size": 10, "color": "#222"},
                 cliponaxis=False,
@@ -560,7 +665,7 @@ def specialisation_market(frame: pd.DataFrame, recommended: int) -> go.Figure:
                         fmt.number(r.location_quotient_high, 2),
                         fmt.percent(r.difficulty_rate_shrunk),
                     ]
-                    for r in part.itertuples()
+                    for r in fmt.rows(part)
                 ],
                 hovertemplate="%{customdata[0]}<br>%{customdata[1]} projets par an<br>"
                 "quotient %{customdata[2]} (%{customdata[3]}–%{customdata[4]})<br>"
@@ -574,13 +679,13 @@ def specialisation_market(frame: pd.DataFrame, recommended: int) -> go.Figure:
         range=list(x_range),
         tickvals=x_ticks,
         ticktext=[fmt.number(t) for t in x_ticks],
-        title_text="projets de recrutement par an dans la zone (échelle logarithmique)",
+        title={"text": "projets de recrutement par an dans la zone (échelle logarithmique)"},
     )
     fig.update_yaxes(
         type="log",
         range=list(y_range),
         tickvals=y_ticks,
         ticktext=[fmt.number(t, 2).rstrip("0").rstrip(",") for t in y_ticks],
-        title_text="quotient de localisation (1 = part nationale)",
+        title={"text": "quotient de localisation (1 = part nationale)"},
     )
     return _layout(fig, 560, margin={"l": 10, "r": 20, "t": 60, "b": 50})

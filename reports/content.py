@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from reports import charts, fmt
+from reports.charts import Figure
 from reports.data import SiteData, TownData, recommended_count
 from reports.geo import Ring
 
@@ -131,7 +131,7 @@ class Table:
 class Chart:
     id: str
     title: str
-    figure: go.Figure | None
+    figure: Figure | None
     # The chart's data as a table (None where the section shows that table anyway).
     table: Table | None
     missing: str = ""
@@ -446,7 +446,7 @@ def territoire(
                 fmt.number(r.higher_education_students),
                 fmt.number(r.places),
             ]
-            for r in sites.itertuples()
+            for r in fmt.rows(sites)
         ],
         numeric=range(1, 7),
         widths=[28, 12, 12, 12, 12, 12, 12],
@@ -461,7 +461,7 @@ def territoire(
                 fmt.minutes(r.travel_minutes),
                 fmt.number(r.population),
             ]
-            for r in communes.itertuples()
+            for r in fmt.rows(communes)
         ],
         numeric={2, 3},
         widths=[46, 18, 18, 18],
@@ -593,7 +593,7 @@ def besoins(town: TownData) -> dict[str, Any]:
                     fmt.percent(r.difficulty_rate_shrunk),
                     fmt.percent(r.seasonal_share),
                 ]
-                for r in frame.itertuples()
+                for r in fmt.rows(frame)
             ],
             numeric=range(2, 6),
             widths=[34, 26, 10, 10, 10, 10],
@@ -680,7 +680,7 @@ def offre(town: TownData) -> dict[str, Any]:
                 fmt.number(r.accessible_places_per_1000, 2),
                 fmt.number(r.national_median_per_1000, 2),
             ]
-            for r in supply.itertuples()
+            for r in fmt.rows(supply)
         ],
         numeric=range(2, 9),
         widths=[22, 14, 8, 8, 8, 10, 8, 11, 11],
@@ -706,7 +706,7 @@ def offre(town: TownData) -> dict[str, Any]:
                 _position(r.accessible_places_per_1000, r.national_median_per_1000),
                 "quasi absentes au niveau national" if r.is_supply_data_thin else "",
             ]
-            for r in access.itertuples()
+            for r in fmt.rows(access)
         ],
         numeric={1, 2},
         widths=[36, 12, 16, 12, 24],
@@ -894,6 +894,46 @@ def ecarts(town: TownData, count: int) -> dict[str, Any]:
     }
 
 
+COMPONENTS = (
+    ("specialisation", "Spécialisation"),
+    ("difficulty", "Difficulté de recrutement"),
+    ("supply_gap", "Écart à l'offre de formation"),
+    ("market", "Taille du marché"),
+)
+
+
+def live(town: TownData, site: SiteData, count: int) -> dict[str, Any]:
+    """What the page's weight sliders re-rank (reports/static/live.js): each sector's four
+    published components, whether it is recommendable (the weights do not change that: catalogue,
+    readability and market size are rules, not scores), and the build's weights normalised."""
+    raw = {key: float(site.parameters[f"weight_{key}"]) for key, _ in COMPONENTS}
+    total = sum(raw.values())
+    rows = town.ranking.sort_values("sector_code").to_dict(orient="records")
+    return {
+        "kind": "sectors",
+        "count": count,
+        "scale": 1,
+        "digits": 2,
+        "publishedText": "Poids publiés : le classement est celui du rapport.",
+        "changedText": "Poids modifiés : classement recalculé dans la page (intervalles et "
+        "égalités du rapport non recalculés).",
+        "weights": [
+            {"key": key, "label": label, "published": raw[key] / total} for key, label in COMPONENTS
+        ],
+        "items": [
+            {
+                "label": r["sector_label"],
+                "order": n,
+                "values": [float(r[key]) for key, _ in COMPONENTS],
+                "eligible": not fmt.is_missing(r["recommendation_rank"]),
+                "rank": int(r["rank"]),
+                "status": status(r),
+            }
+            for n, r in enumerate(rows)
+        ],
+    }
+
+
 PEER_INDICATORS = [
     ("population", "Population", fmt.number),
     ("unemployment_rate", "Taux de chômage (recensement)", lambda v: fmt.percent(v, 1)),
@@ -1032,12 +1072,12 @@ def vintages_table(site: SiteData) -> Table:
     for dataset, group in site.vintages.groupby("dataset", sort=True):
         used = [
             r.vintage + (f" (année {r.period})" if not fmt.is_missing(r.period) else "")
-            for r in group.itertuples()
+            for r in fmt.rows(group)
             if (dataset, r.vintage) in site.built_vintages
         ]
         aside = [
             r.vintage
-            for r in group.itertuples()
+            for r in fmt.rows(group)
             if r.is_ingested and (dataset, r.vintage) not in site.built_vintages
         ]
         rows.append(
@@ -1068,7 +1108,7 @@ def methode(town: TownData, site: SiteData) -> dict[str, Any]:
             fmt.percent(r.value, 2) if r.unit == "share" else fmt.number(r.value),
             r.unit,
         ]
-        for r in quality.itertuples()
+        for r in fmt.rows(quality)
     ]
     ranking = town.ranking
     window = ranking.iloc[0] if not ranking.empty else None
@@ -1150,5 +1190,6 @@ def town_view(town: TownData, site: SiteData, rings: dict[str, list[Ring]]) -> d
         "ecarts": ecarts(town, recommended_count(site.parameters)),
         "comparaison": comparaison(town),
         "methode": methode(town, site),
+        "live": live(town, site, recommended_count(site.parameters)),
         "pages": site.pages,
     }

@@ -166,29 +166,61 @@ class TownData:
     polygon_codes: pd.DataFrame
 
 
+# TownData field → (query, extra parameters): one query per chart or table, run once for every
+# town of the run (a whole site reads the warehouse 12 times, not 12 times per town).
+TOWN_QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
+    "ranking": ("town_ranking", {}),
+    "waves": ("hiring_waves", {}),
+    "specialisation": ("specialisation_market", {}),
+    "metiers_volume": ("top_metiers", {"measure": "hiring"}),
+    "metiers_difficulty": ("top_metiers", {"measure": "difficult"}),
+    "supply": ("training_supply", {}),
+    "access": ("accessibility", {}),
+    "communes": ("catchment_communes", {}),
+    "sites": ("training_sites", {}),
+    "polygon_codes": ("catchment_polygon_codes", {}),
+}
+
+
+def _split(frame: pd.DataFrame, codes: list[str]) -> dict[str, pd.DataFrame]:
+    """One frame per town (query order kept, `town_code` dropped); an empty frame for a town
+    without rows, with the query's columns."""
+    parts = {
+        code: part.drop(columns="town_code").reset_index(drop=True)
+        for code, part in frame.groupby("town_code", sort=False)
+    }
+    empty = frame.drop(columns="town_code").iloc[0:0]
+    return {code: parts.get(code, empty) for code in codes}
+
+
+def load_towns(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, TownData]:
+    """The data of every town in `codes`, in that order."""
+    profiles = {r["town_code"]: r for r in records(query(con, "town_profile", town_codes=codes))}
+    missing = [c for c in codes if c not in profiles]
+    if missing:
+        raise TownNotFound(
+            f"{', '.join(missing)} not in mart_town__profile: rebuild the warehouse?"
+        )
+    frames = {
+        field_: _split(query(con, name, town_codes=codes, **extra), codes)
+        for field_, (name, extra) in TOWN_QUERIES.items()
+    }
+    peers = query(con, "peers", town_codes=codes)
+    bands = dict(zip(peers["town_code"], peers["band_label"], strict=True))
+    groups = {band: part.reset_index(drop=True) for band, part in peers.groupby("band_label")}
+    return {
+        code: TownData(
+            code=code,
+            profile=profiles[code],
+            peers=groups[bands[code]] if code in bands else peers.iloc[0:0],
+            **{field_: frames[field_][code] for field_ in TOWN_QUERIES},
+        )
+        for code in codes
+    }
+
+
 def load_town(con: duckdb.DuckDBPyConnection, code: str) -> TownData:
-    profile = query(con, "town_profile", town_code=code)
-    if profile.empty:
-        raise TownNotFound(f"{code} is not in mart_town__profile: rebuild the warehouse?")
-
-    def q(name: str, **params: Any) -> pd.DataFrame:
-        return query(con, name, town_code=code, **params)
-
-    return TownData(
-        code=code,
-        profile=records(profile)[0],
-        ranking=q("town_ranking"),
-        waves=q("hiring_waves"),
-        specialisation=q("specialisation_market"),
-        metiers_volume=q("top_metiers", measure="hiring"),
-        metiers_difficulty=q("top_metiers", measure="difficult"),
-        supply=q("training_supply"),
-        access=q("accessibility"),
-        communes=q("catchment_communes"),
-        sites=q("training_sites"),
-        peers=q("peers"),
-        polygon_codes=q("catchment_polygon_codes"),
-    )
+    return load_towns(con, [code])[code]
 
 
 # --- data shared by every page: build, quality, sources ----------------------------------------

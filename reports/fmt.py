@@ -3,11 +3,36 @@ and missing values written as such (never as 0)."""
 
 from __future__ import annotations
 
+from collections import namedtuple
+from functools import cache
+
 import numpy as np
 import pandas as pd
 
 NBSP = "\u00a0"
 MISSING = "n.d."
+
+# Région codes of INSEE's Code officiel géographique (unchanged since 2016).
+REGIONS = {
+    "01": "Guadeloupe",
+    "02": "Martinique",
+    "03": "Guyane",
+    "04": "La Réunion",
+    "06": "Mayotte",
+    "11": "Île-de-France",
+    "24": "Centre-Val de Loire",
+    "27": "Bourgogne-Franche-Comté",
+    "28": "Normandie",
+    "32": "Hauts-de-France",
+    "44": "Grand Est",
+    "52": "Pays de la Loire",
+    "53": "Bretagne",
+    "75": "Nouvelle-Aquitaine",
+    "76": "Occitanie",
+    "84": "Auvergne-Rhône-Alpes",
+    "93": "Provence-Alpes-Côte d'Azur",
+    "94": "Corse",
+}
 
 LEVEL_LABELS = {
     3: "niveau 3 (CAP)",
@@ -25,6 +50,20 @@ def is_missing(value) -> bool:
     if isinstance(value, str | list | tuple | np.ndarray):
         return False
     return bool(pd.isna(value))
+
+
+@cache
+def _row_type(columns: tuple[str, ...]):
+    return namedtuple("Row", columns, rename=True)
+
+
+def rows(frame: pd.DataFrame) -> list:
+    """The frame's rows as named tuples (like `itertuples(index=False)`, which pandas 3 makes
+    ~20 times slower: it was a third of a page's time)."""
+    make = _row_type(tuple(frame.columns))
+    return [
+        make(*values) for values in zip(*(frame[c].tolist() for c in frame.columns), strict=True)
+    ]
 
 
 def value_or(value, default):

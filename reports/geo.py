@@ -68,10 +68,16 @@ class Polygons:
     def __init__(self, path: Path, preload: bool = False):
         self.path = path
         self._all = read_polygons(path) if preload else None
+        # Catchments overlap: a commune's rings are computed once for the whole site.
+        self._rings: dict[str, list[Ring]] = {}
 
     def rings(self, codes: pd.DataFrame) -> dict[str, list[Ring]]:
-        if self._all is not None:
-            polygons = self._all
-        else:
-            polygons = read_polygons(self.path, sorted(set(codes["old_code"])))
-        return catchment_rings(polygons, codes)
+        todo = codes[~codes["current_code"].isin(self._rings.keys())]
+        if not todo.empty:
+            if self._all is not None:
+                polygons = self._all
+            else:
+                polygons = read_polygons(self.path, sorted(set(todo["old_code"])))
+            self._rings.update(catchment_rings(polygons, todo))
+        wanted = set(codes["current_code"])
+        return {code: self._rings[code] for code in sorted(wanted) if code in self._rings}

@@ -5,16 +5,18 @@ exported by kaleido with the system Chromium, inlined) and printed by WeasyPrint
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import kaleido
-import plotly.graph_objects as go
+import plotly.io.json as plotly_json
 from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from reports import data, site
+from reports.charts import Figure
 from reports.geo import Polygons
 
 # Layout pixels of a chart in the PDF: the A4 text width, scaled down by the SVG's viewBox.
@@ -32,10 +34,11 @@ class StaticCharts:
     def __exit__(self, *exc) -> None:
         kaleido.stop_sync_server(silence_warnings=True)
 
-    def svg(self, figure: go.Figure) -> Markup:
+    def svg(self, figure: Figure) -> Markup:
         height = figure.layout.height or 400
         image = kaleido.calc_fig_sync(
-            figure.to_plotly_json(),
+            # Plain JSON values (the figures hold numpy scalars and NaN).
+            json.loads(plotly_json.to_json_plotly(figure.to_plotly_json())),
             opts={"format": "svg", "width": CHART_WIDTH, "height": height, "scale": 1},
         )
         # plotly.js writes the SVG and escapes every text node; data was escaped before that.
@@ -47,7 +50,8 @@ def render_pdf(view: dict, charts: StaticCharts) -> bytes:
     page = site.render_town(view, svgs)
     # The page is self-contained: WeasyPrint may read data: URLs only, nothing on disk or network.
     fetcher = URLFetcher(allowed_protocols=["data"])
-    return HTML(string=page, url_fetcher=fetcher).write_pdf()
+    # Tagged PDF (structure tree, reading order, alt texts): PDF/UA-1 as far as WeasyPrint goes.
+    return HTML(string=page, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
 
 
 def write_town_pdf(
@@ -58,7 +62,34 @@ def write_town_pdf(
     layout: site.Layout,
     charts: StaticCharts,
 ) -> Path:
-    path = layout.town_pdf(code)
-    view = site.town_view(con, code, site_data, polygons)
-    site.write_atomic(path, render_pdf(view, charts))
+    return write_pdf(data.load_town(con, code), site_data, polygons, layout, charts)
+
+
+def write_pdf(
+    town: data.TownData,
+    site_data: data.SiteData,
+    polygons: Polygons,
+    layout: site.Layout,
+    charts: StaticCharts,
+) -> Path:
+    path = layout.town_pdf(town.code)
+    site.write_atomic(path, render_pdf(site.town_view(town, site_data, polygons), charts))
     return path
+
+
+def write_pdfs(
+    con: duckdb.DuckDBPyConnection,
+    codes: list[str],
+    site_data: data.SiteData,
+    polygons: Polygons,
+    layout: site.Layout,
+    charts: StaticCharts,
+    on_pdf=None,
+) -> list[Path]:
+    """Every town's PDF: data loaded once for all towns, charts through the one open browser."""
+    paths = []
+    for code, town in data.load_towns(con, codes).items():
+        paths.append(write_pdf(town, site_data, polygons, layout, charts))
+        if on_pdf is not None:
+            on_pdf(code)
+    return paths

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from reports import fmt
+from reports import fmt, site
 from reports.shortlist import CRITERIA, INSEE_CODE, Shortlist, methodology
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -112,13 +112,65 @@ def context(result: Shortlist) -> dict:
     }
 
 
+def live(result: Shortlist) -> dict:
+    """What the page's weight sliders re-rank (reports/static/live.js): each town's criterion
+    values (0–1), so that score = 100 × Σ w × value with the weights normalised, as published."""
+    rows = result.table.sort_values("rank").to_dict("records")
+    return {
+        "kind": "towns",
+        "tbody": "ranking-body",
+        "count": result.top,
+        "scale": 100,
+        "digits": 1,
+        "publishedText": "Poids publiés : le classement est celui du jury.",
+        "changedText": "Poids modifiés : scores et rangs recalculés dans la page (rang médian, "
+        "intervalles, concepts et sélection restent ceux des poids publiés).",
+        "weights": [
+            {"key": c.key, "label": c.label, "published": float(w)}
+            for c, w in zip(CRITERIA, result.weights, strict=True)
+        ],
+        "items": [
+            {
+                "id": r["town_code"],
+                "order": n,
+                "values": [float(r[f"criterion_{c.key}"]) for c in CRITERIA],
+            }
+            for n, r in enumerate(rows)
+        ],
+    }
+
+
+def shortlist_js(result: Shortlist) -> str:
+    """`assets/shortlist.js` for the index (score and concept of each town; a script, not JSON,
+    because pages opened from file:// cannot fetch files)."""
+    payload = {
+        r["town_code"]: {
+            "rank": int(r["rank"]),
+            "score": float(r["score"]),
+            "concept": r["concept_label"],
+        }
+        for r in result.table.to_dict("records")
+    }
+    return f"window.GPECT_SHORTLIST = {site.script_json(payload)};\n"
+
+
 def render(result: Shortlist) -> str:
-    return _environment().get_template("shortlist.html.j2").render(context(result))
+    return (
+        _environment()
+        .get_template("shortlist.html.j2")
+        .render(
+            **context(result),
+            live=live(result),
+            live_json=site.script_json(live(result)),
+            live_js=site.live_js(),
+        )
+    )
 
 
 def write_page(result: Shortlist, site_dir: Path) -> Path:
-    """Write `site_dir/shortlist.html` atomically."""
+    """Write `site_dir/shortlist.html` and the index's `assets/shortlist.js` atomically."""
     site_dir.mkdir(parents=True, exist_ok=True)
+    site.write_atomic(site_dir / "assets" / "shortlist.js", shortlist_js(result))
     path = site_dir / "shortlist.html"
     tmp = site_dir / f".shortlist.{os.getpid()}.tmp"
     tmp.write_text(render(result), encoding="utf-8")

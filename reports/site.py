@@ -7,6 +7,7 @@ are rendered with autoescaping on; file names come from INSEE codes only (`data.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -22,7 +23,8 @@ from reports import content, data, fmt
 from reports.geo import Polygons
 
 TEMPLATES = Path(__file__).with_name("templates")
-CSS = Path(__file__).with_name("static") / "report.css"
+STATIC = Path(__file__).with_name("static")
+CSS = STATIC / "report.css"
 
 
 @dataclass(frozen=True)
@@ -90,35 +92,50 @@ def charts_of(view: dict) -> list[content.Chart]:
     ]
 
 
-def figures_json(charts: list[content.Chart]) -> Markup:
-    """Figures as JSON safe inside a <script> element: '<', '>' and '&' are written as unicode
-    escapes, so no data value can close the element."""
-    payload = {c.id: c.figure.to_plotly_json() for c in charts if c.figure is not None}
+@cache
+def live_js() -> Markup:
+    # The live diagnostic's script, inlined like the stylesheet (the repository's own code).
+    return Markup((STATIC / "live.js").read_text(encoding="utf-8"))
+
+
+def script_json(payload) -> Markup:
+    """JSON safe inside a <script> element: '<', '>' and '&' are written as unicode escapes, so
+    no data value can close the element."""
     text = plotly_json.to_json_plotly(payload)
     return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
 
 
+def figures_json(charts: list[content.Chart]) -> Markup:
+    return script_json({c.id: c.figure.to_plotly_json() for c in charts if c.figure is not None})
+
+
 def render_town(view: dict, svgs: dict[str, Markup] | None = None) -> str:
     """The town page; with `svgs` (chart id → inline SVG) the static version used for the PDF."""
-    figures = figures_json(charts_of(view)) if svgs is None else Markup("")
+    screen = svgs is None
     return (
         environment()
         .get_template("town.html.j2")
-        .render(v=view, svgs=svgs, figures_json=figures, css=css())
+        .render(
+            v=view,
+            svgs=svgs,
+            figures_json=figures_json(charts_of(view)) if screen else Markup(""),
+            live_json=script_json(view["live"]) if screen else Markup(""),
+            live_js=live_js() if screen else Markup(""),
+            css=css(),
+        )
     )
 
 
-def _programmes(row: dict) -> str:
-    names = [
-        label
-        for key, label in (
-            ("is_acv", "ACV"),
-            ("is_territoire_industrie", "Territoires d'industrie"),
-            ("is_pvd", "PVD"),
-        )
-        if row[key]
-    ]
-    return ", ".join(names)
+PROGRAMMES = (
+    ("is_acv", "Action Cœur de Ville"),
+    ("is_acv2", "Action Cœur de Ville 2"),
+    ("is_territoire_industrie", "Territoires d'industrie"),
+    ("is_pvd", "Petites villes de demain"),
+)
+
+
+def _programmes(row: dict) -> list[str]:
+    return [label for key, label in PROGRAMMES if row[key]]
 
 
 def _recommended(row: dict) -> list[str]:
@@ -138,23 +155,52 @@ def _recommended(row: dict) -> list[str]:
 
 
 def render_index(site: data.SiteData, shortlist: bool) -> str:
-    towns = [
+    towns = []
+    for r in data.records(site.towns):
+        sectors = [] if fmt.is_missing(r["recommended_sectors"]) else list(r["recommended_sectors"])
+        towns.append(
+            {
+                **r,
+                "region": fmt.REGIONS.get(r["region_code"], r["region_code"] or fmt.MISSING),
+                "population_sort": fmt.value_or(r["population"], -1),
+                "programmes": _programmes(r),
+                "sectors": sectors,
+                "recommended": _recommended(r),
+                # Sector names hold commas: a semicolon separates them.
+                "partners": " ; ".join(r["partner_sectors"])
+                if not fmt.is_missing(r["partner_sectors"])
+                else "",
+            }
+        )
+    # What the page's script filters, sorts and maps (reports/static/index.js).
+    payload = [
         {
-            **r,
-            "programmes": _programmes(r),
-            "recommended": _recommended(r),
-            # Sector names hold commas: a semicolon separates them.
-            "partners": " ; ".join(r["partner_sectors"])
-            if not fmt.is_missing(r["partner_sectors"])
-            else "",
+            "code": t["town_code"],
+            "label": t["town_label"],
+            "key": data.normalise_name(t["town_label"]),
+            "departement": t["departement_code"],
+            "region": t["region"],
+            "region_code": t["region_code"],
+            "programmes": t["programmes"],
+            "sectors": t["sectors"],
+            "lat": None if fmt.is_missing(t["latitude"]) else float(t["latitude"]),
+            "lon": None if fmt.is_missing(t["longitude"]) else float(t["longitude"]),
+            "page": t["town_code"] in site.pages,
         }
-        for r in data.records(site.towns)
+        for t in towns
     ]
     return (
         environment()
         .get_template("index.html.j2")
         .render(
-            towns=towns, pages=site.pages, built_at=site.built_at, shortlist=shortlist, css=css()
+            towns=towns,
+            programmes=[label for _, label in PROGRAMMES],
+            pages=site.pages,
+            built_at=site.built_at,
+            shortlist=shortlist,
+            index_json=script_json(payload),
+            index_js=Markup((STATIC / "index.js").read_text(encoding="utf-8")),
+            css=css(),
         )
     )
 
@@ -184,11 +230,16 @@ def prepare(site: data.SiteData, layout: Layout, codes: list[str]) -> None:
     write_assets(layout)
 
 
-def town_view(
-    con: duckdb.DuckDBPyConnection, code: str, site: data.SiteData, polygons: Polygons
-) -> dict:
-    town = data.load_town(con, code)
+def town_view(town: data.TownData, site: data.SiteData, polygons: Polygons) -> dict:
     return content.town_view(town, site, polygons.rings(town.polygon_codes))
+
+
+def write_page(
+    town: data.TownData, site: data.SiteData, polygons: Polygons, layout: Layout
+) -> Path:
+    path = layout.town_page(town.code)
+    write_atomic(path, render_town(town_view(town, site, polygons)))
+    return path
 
 
 def write_town_page(
@@ -198,15 +249,27 @@ def write_town_page(
     polygons: Polygons,
     layout: Layout,
 ) -> Path:
-    path = layout.town_page(code)
-    write_atomic(path, render_town(town_view(con, code, site, polygons)))
-    return path
+    """One town's page (a per-town task); a whole site goes through `write_site`."""
+    return write_page(data.load_town(con, code), site, polygons, layout)
 
 
 def write_index(site: data.SiteData, layout: Layout) -> Path:
     shortlist = (layout.site_dir / "shortlist.html").exists()
+    # `gpect shortlist` writes the index's shortlist script; until then, a script that says there
+    # is none (a missing file would be a failed request in the browser).
+    stub = layout.site_dir / "assets" / "shortlist.js"
+    if not stub.exists():
+        write_atomic(stub, "window.GPECT_SHORTLIST = null;\n")
     write_atomic(layout.index, render_index(site, shortlist))
     return layout.index
+
+
+_FORKED: tuple | None = None
+
+
+def _write_forked(code: str) -> Path:
+    towns, site, polygons, layout = _FORKED
+    return write_page(towns[code], site, polygons, layout)
 
 
 def write_site(
@@ -219,10 +282,26 @@ def write_site(
 ) -> list[Path]:
     """Town pages for `codes`, the index and the shared assets; returns the pages written."""
     prepare(site, layout, codes)
+    towns = data.load_towns(con, codes)
+    workers = min(os.cpu_count() or 1, max(1, len(codes) // 8))
     pages = []
-    for code in codes:
-        pages.append(write_town_page(con, code, site, polygons, layout))
-        if on_page is not None:
-            on_page(code)
+    if workers == 1:
+        for code, town in towns.items():
+            pages.append(write_page(town, site, polygons, layout))
+            if on_page is not None:
+                on_page(code)
+    else:
+        # Pages are pure CPU work on data already loaded: forked workers inherit it (no pickling
+        # of the frames) and never touch the warehouse connection.
+        global _FORKED
+        _FORKED = (towns, site, polygons, layout)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for code, path in zip(codes, pool.imap(_write_forked, codes, 4), strict=True):
+                    pages.append(path)
+                    if on_page is not None:
+                        on_page(code)
+        finally:
+            _FORKED = None
     write_index(site, layout)
     return pages

@@ -5,8 +5,9 @@
 --          break, so waves compare at sector level.
 -- source: mart_territory_sector__indicators (territory_type 'catchment'), mart_town_sector__ranking,
 --         ref_sectors
--- params: $town_code
+-- params: $town_codes (every town of the run at once: one query per chart, not per town)
 select
+    i.territory_code as town_code,
     i.survey_year,
     i.sector_code,
     s.sector_label,
@@ -23,5 +24,5 @@ from mart_territory_sector__indicators as i
 join ref_sectors as s using (sector_code)
 left join mart_town_sector__ranking as r
     on r.town_code = i.territory_code and r.sector_code = i.sector_code
-where i.territory_type = 'catchment' and i.territory_code = $town_code
-order by i.survey_year, i.hiring_projects desc, i.sector_code
+where i.territory_type = 'catchment' and list_contains($town_codes, i.territory_code)
+order by i.territory_code, i.survey_year, i.hiring_projects desc, i.sector_code

@@ -1,8 +1,9 @@
--- purpose: the town's peer group — candidate towns of the same commune population band — with a
---          few comparable indicators (section Comparaison).
+-- purpose: the towns' peer groups — candidate towns of the same commune population band — with a
+--          few comparable indicators (section Comparaison): every town of the bands the run's
+--          towns fall in; each page keeps its own band.
 -- source: mart_town__profile, mart_territory_sector__indicators (catchment, the profile's
 --         survey year: the latest BMO wave the build selected)
--- params: $town_code
+-- params: $town_codes (every town of the run at once: one query per chart, not per town)
 with bands (band_label, low, high) as (
     values ('moins de 15 000 habitants', 0, 15000),
            ('15 000 à 20 000 habitants', 15000, 20000),
@@ -43,5 +44,5 @@ towns as (
 
 select *
 from towns
-where band_label = (select band_label from towns where town_code = $town_code)
+where band_label in (select band_label from towns where list_contains($town_codes, town_code))
 order by population desc, town_code

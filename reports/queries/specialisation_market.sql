@@ -3,8 +3,9 @@
 --          interval, difficulty rate, operator catalogue and recommendation status (chart
 --          "Spécialisation et taille du marché" and its table).
 -- source: mart_town_sector__ranking
--- params: $town_code
+-- params: $town_codes (every town of the run at once: one query per chart, not per town)
 select
+    town_code,
     sector_code,
     sector_label,
     annual_hiring_projects,
@@ -19,5 +20,5 @@ select
     exclusion_code,
     is_partner_need
 from mart_town_sector__ranking
-where town_code = $town_code
-order by annual_hiring_projects desc, sector_code
+where list_contains($town_codes, town_code)
+order by town_code, annual_hiring_projects desc, sector_code

@@ -5,8 +5,9 @@
 --          across the FAP 2009 / FAP 2021 break, so they are not pooled).
 -- source: mart_territory_metier__indicators (territory_type 'catchment'), mart_town__profile,
 --         ref_sectors
--- params: $town_code, $measure
+-- params: $town_codes (every town of the run at once: one query per chart, not per town), $measure
 select
+    m.territory_code as town_code,
     m.survey_year,
     m.metier_nomenclature,
     m.metier_code,
@@ -19,8 +20,14 @@ select
     m.estimated_share
 from mart_territory_metier__indicators as m
 join ref_sectors as s using (sector_code)
-where m.territory_type = 'catchment' and m.territory_code = $town_code
-  and m.survey_year = (select latest_survey_year from mart_town__profile where town_code = $town_code)
-order by case when $measure = 'difficult' then m.difficult_projects else m.hiring_projects end desc,
+join mart_town__profile as p
+    on p.town_code = m.territory_code and p.latest_survey_year = m.survey_year
+where m.territory_type = 'catchment' and list_contains($town_codes, m.territory_code)
+qualify row_number() over (
+    partition by m.territory_code
+    order by case when $measure = 'difficult' then m.difficult_projects else m.hiring_projects end desc,
+        m.metier_code
+) <= 10
+order by town_code,
+    case when $measure = 'difficult' then m.difficult_projects else m.hiring_projects end desc,
     m.metier_code
-limit 10

@@ -4,8 +4,9 @@
 --          the trend across the window, suggested level and operator catalogue flags (sections
 --          Synthèse and Écarts: gap chart and tables).
 -- source: mart_town_sector__ranking
--- params: $town_code
+-- params: $town_codes (every town of the run at once: one query per chart, not per town)
 select
+    town_code,
     rank,
     rank_low,
     rank_high,
@@ -56,5 +57,5 @@ select
     operator_distance_learning,
     operator_work_study
 from mart_town_sector__ranking
-where town_code = $town_code
-order by rank
+where list_contains($town_codes, town_code)
+order by town_code, rank

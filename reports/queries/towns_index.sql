@@ -1,4 +1,4 @@
--- purpose: every candidate town with its département, population, programmes and the sectors
+-- purpose: every candidate town with its département, région, position, population, programmes and the sectors
 --          recommended to the operator (recommendation rank ≤ $top, with their tie groups so
 --          that tied sectors read "A ou B"), and its needs to build with a partner (index page).
 -- source: mart_town__profile, mart_town_sector__ranking
@@ -7,8 +7,12 @@ select
     p.town_code,
     p.town_label,
     p.departement_code,
+    p.region_code,
+    p.latitude,
+    p.longitude,
     p.population,
     p.is_acv,
+    p.is_acv2,
     p.is_pvd,
     p.is_territoire_industrie,
     list(r.sector_label order by r.recommendation_rank)

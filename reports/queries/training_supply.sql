@@ -2,8 +2,9 @@
 --          (chart "Places de formation par filière et niveau"). Higher-education sites carry no
 --          field of study: their students are one line, all fields together.
 -- source: mart_town__training_supply, ref_sectors
--- params: $town_code
+-- params: $town_codes (every town of the run at once: one query per chart, not per town)
 select
+    t.town_code,
     t.sector_code,
     case when t.sector_code = 'NC' and t.qualification_level = 6
          then 'Enseignement supérieur, tous domaines (étudiants inscrits)'
@@ -18,5 +19,5 @@ select
     t.national_median_per_1000
 from mart_town__training_supply as t
 join ref_sectors as s using (sector_code)
-where t.town_code = $town_code and t.places > 0
-order by t.places desc, t.sector_code, t.qualification_level
+where list_contains($town_codes, t.town_code) and t.places > 0
+order by t.town_code, t.places desc, t.sector_code, t.qualification_level

@@ -4,10 +4,12 @@ network), the PDF checked with poppler, and the Prefect flow `reports`."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import subprocess
 import time
 from html import escape as _escape
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -236,7 +238,8 @@ def test_index_lists_the_recommended_sectors(real_site):
         first = ranking[(ranking["town_code"] == code) & (ranking["recommendation_rank"] == 1)]
         assert f"<td>1. {escape(first['sector_label'].iloc[0])}" in row
         # A sector outside the catalogue is never among the recommended: only in the partner column.
-        recommended = row.split("</td>")[-3]
+        # Columns after it: partners, shortlist score, concept.
+        recommended = row.split("</td>")[-5]
         outside = ranking[(ranking["town_code"] == code) & ~ranking["is_in_operator_catalogue"]]
         assert not any(escape(s) in recommended for s in outside["sector_label"])
 
@@ -264,6 +267,10 @@ def test_pdf_has_one_page_per_section_at_least(real_site):
         next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:"))
     )
     assert len(SECTIONS) <= pages <= 25
+    # Tagged (structure tree for screen readers), PDF/UA identification in the metadata.
+    assert "Tagged:          yes" in info.stdout
+    meta = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, text=True).stdout
+    assert 'pdfuaid:part="1"' in meta
     texts = [
         subprocess.run(
             ["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(path), "-"],
@@ -281,6 +288,10 @@ def test_pdf_has_one_page_per_section_at_least(real_site):
     assert starts == sorted(starts)
     for n, text in enumerate(texts, start=1):
         assert f"page {n} / {pages}" in text
+    # No near-empty page: each carries a real share of text (a chart page has its axis labels).
+    assert all(len(t.split()) >= 40 for t in texts), [len(t.split()) for t in texts]
+    # Chart labels are wrapped, never cut: the only ellipsis is the prose's "(IFSI, IFAS…)".
+    assert "".join(texts).count("…") == "".join(texts).count("IFAS…")
     # Static charts are real vector drawings with their labels.
     assert "Action sociale et services à la personne" in "".join(texts)
     assert "projets de recrutement dans la zone" in "".join(texts)
@@ -310,3 +321,201 @@ def test_reports_flow_maps_one_task_per_town(prefect_harness, ingested, warehous
             return sorted(r.name for r in runs if r.flow_run_id == state.state_details.flow_run_id)
 
     assert asyncio.run(task_names()) == ["report-02168", "report-19272"]
+
+
+# --- the analyst's browser: index, live diagnostic, phones, accessibility ------------------------
+
+# axe-core from npm (see .ci/run); its folder can be moved with GPECT_AXE_DIR.
+AXE_JS = (
+    Path(os.environ.get("GPECT_AXE_DIR", Path.home() / ".cache" / "gpect-axe"))
+    / "node_modules"
+    / "axe-core"
+    / "axe.min.js"
+)
+NEVERS, SAINT_DIZIER, VIERZON = "58194", "52448", "18279"
+
+
+@pytest.fixture(scope="module")
+def browser_site(real_site, warehouse):
+    """The real site with the jury page and the index's shortlist script, as `gpect run` leaves
+    it, and the figures the tests compare the pages with."""
+    from reports import shortlist as sl
+    from reports import shortlist_page
+
+    layout = real_site["layout"]
+    result = sl.make_shortlist(sl.load_inputs(warehouse.path), sl.parameters(), select=10)
+    shortlist_page.write_page(result, layout.site_dir)
+    site.write_index(real_site["site_data"], layout)
+    con = duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        ranking = con.execute(
+            "select town_code, sector_code, sector_label, rank, specialisation, difficulty, "
+            "supply_gap, market from mart_town_sector__ranking order by town_code, rank"
+        ).df()
+        profile = con.execute(
+            "select town_code, town_label, region_code, population from mart_town__profile"
+        ).df()
+    finally:
+        con.close()
+    return {"layout": layout, "shortlist": result, "ranking": ranking, "profile": profile}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(chromium, url: str, width: int = 1280):
+    page = chromium.new_page(viewport={"width": width, "height": 900})
+    page.problems = []
+    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    page.on("requestfailed", lambda r: page.problems.append(f"request failed: {r.url}"))
+    page.goto(url, wait_until="load")
+    return page
+
+
+def visible_codes(page) -> list[str]:
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('#towns tbody tr'))"
+        ".filter(tr => !tr.hidden).map(tr => tr.dataset.code)"
+    )
+
+
+def map_codes(page) -> list[str]:
+    return page.evaluate(
+        "() => [].concat(...document.getElementById('index-map').data.map(t => t.customdata || []))"
+    )
+
+
+def test_index_searches_filters_sorts_and_maps_the_towns(browser_site, chromium):
+    layout, profile = browser_site["layout"], browser_site["profile"]
+    page = open_page(chromium, layout.index.as_uri())
+    assert len(visible_codes(page)) == len(profile) == len(map_codes(page))
+    # Search by name (accents and case ignored) or by INSEE code.
+    page.fill("#q", "NEVERS")
+    assert visible_codes(page) == [NEVERS] and map_codes(page) == [NEVERS]
+    assert page.text_content("#shown") == f"1 ville sur {len(profile)}"
+    page.fill("#q", "52448")
+    assert visible_codes(page) == [SAINT_DIZIER]
+    page.fill("#q", "")
+    # Filter by région: exactly the mart's towns of Centre-Val de Loire, on the map too.
+    page.select_option("#region", "Centre-Val de Loire")
+    centre = set(profile.loc[profile["region_code"] == "24", "town_code"])
+    assert set(visible_codes(page)) == centre == set(map_codes(page))
+    assert VIERZON in centre
+    # Sort by population, largest first (two clicks: ascending, then descending).
+    header = page.locator("#towns thead th", has_text="Population").locator("button")
+    header.click()
+    header.click()
+    assert page.get_attribute("#towns thead th:nth-child(4)", "aria-sort") == "descending"
+    expected = profile[profile["town_code"].isin(centre)].sort_values("population", ascending=False)
+    assert visible_codes(page) == list(expected["town_code"])
+    # Colour by shortlist score: one trace of points with a colour scale.
+    page.check("#colour-score")
+    traces = page.evaluate(
+        "() => document.getElementById('index-map').data.map(t => !!t.marker.colorscale)"
+    )
+    assert traces and all(traces)
+    # A click on a town's point opens its report.
+    page.fill("#q", "Vierzon")
+    point = page.locator("#index-map .scatterlayer .point").first
+    point.scroll_into_view_if_needed()
+    box = point.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # plotly.js picks the point under the pointer when it moves there, as a user's mouse does.
+    page.mouse.move(x, y)
+    with page.expect_navigation():
+        page.mouse.click(x, y)
+    assert page.url.endswith(f"towns/{VIERZON}.html")
+    assert page.problems == []
+    page.close()
+
+
+def live_rows(page) -> list[str]:
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('#live tbody tr th')).map(th => th.textContent)"
+    )
+
+
+def test_town_weight_sliders_rerank_from_the_published_components(browser_site, chromium):
+    layout, ranking = browser_site["layout"], browser_site["ranking"]
+    nevers = ranking[ranking["town_code"] == NEVERS]
+    page = open_page(chromium, layout.town_page(NEVERS).as_uri())
+    # At the published weights the page's ranking is the mart's.
+    assert live_rows(page) == list(nevers["sector_label"])
+    assert "Poids publiés" in page.text_content(".live-state")
+    # Market only: the order of the market component (ties to the sector code, like the build).
+    page.evaluate(
+        """() => { for (const [k, v] of [["specialisation", 0], ["difficulty", 0],
+              ["supply_gap", 0], ["market", 100]]) {
+            const s = document.getElementById("w-" + k); s.value = v;
+            s.dispatchEvent(new Event("input")); } }"""
+    )
+    by_market = nevers.sort_values(["market", "sector_code"], ascending=[False, True])
+    assert live_rows(page) == list(by_market["sector_label"])
+    assert page.get_attribute("a.live-link", "href") == "#poids=0-0-0-100"
+    # The link opens the same view for a partner; "reset" gives the published ranking back.
+    shared = open_page(chromium, layout.town_page(NEVERS).as_uri() + "#poids=0-0-0-100")
+    assert live_rows(shared) == list(by_market["sector_label"])
+    assert shared.locator("button.live-reset").is_visible()
+    shared.click("button.live-reset")
+    assert live_rows(shared) == list(nevers["sector_label"])
+    assert page.problems == [] and shared.problems == []
+    page.close()
+    shared.close()
+
+
+def test_shortlist_weight_sliders_rerank_the_towns(browser_site, chromium):
+    layout, result = browser_site["layout"], browser_site["shortlist"]
+    table = result.table
+
+    def order(page):
+        return page.evaluate(
+            "() => Array.from(document.querySelectorAll('#ranking-body tr')).map(tr => tr.id.slice(1))"
+        )
+
+    page = open_page(chromium, (layout.site_dir / "shortlist.html").as_uri())
+    assert order(page) == list(table.sort_values("rank")["town_code"])
+    page.goto(page.url + "#poids=100-0-0-0-0")
+    page.wait_for_function(
+        "() => /modifiés/.test(document.querySelector('.live-state').textContent)"
+    )
+    first = table.sort_values(["criterion_higher_education", "rank"], ascending=[False, True])
+    assert order(page)[:5] == list(first["town_code"])[:5]
+    page.click("button.live-reset")
+    assert order(page) == list(table.sort_values("rank")["town_code"])
+    assert page.problems == []
+    page.close()
+
+
+PHONE_PAGES = [
+    "index.html",
+    "shortlist.html",
+    *(f"towns/{c}.html" for c in (NEVERS, SAINT_DIZIER, VIERZON)),
+]
+
+
+@pytest.mark.parametrize("path", PHONE_PAGES)
+def test_pages_fit_a_phone_and_pass_axe(browser_site, chromium, path):
+    """390 px: no sideways scroll of the page (wide tables scroll in their own box); axe-core
+    finds no WCAG 2 A/AA violation on a phone nor on a desktop."""
+    assert AXE_JS.exists(), (
+        f"axe-core is missing at {AXE_JS}: run `npm install axe-core` there (.ci/run)"
+    )
+    url = (browser_site["layout"].site_dir / path).as_uri()
+    for width in (390, 1280):
+        page = open_page(chromium, url, width)
+        page.wait_for_timeout(300)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        page.add_script_tag(path=str(AXE_JS))
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21aa"]}))
+                .violations.map(v => v.id + ": " + v.nodes.length + " × " + v.nodes[0].target)"""
+        )
+        assert violations == [], f"{path} at {width} px"
+        assert page.problems == []
+        page.close()

@@ -113,7 +113,12 @@ def test_catchment_map_draws_bands_town_and_sites_on_plain_axes():
     assert fig.data[3].name == "Commune de Ville"
     assert "&lt;i&gt;Loin&lt;/i&gt;" in fig.data[4].hovertext[2]
     assert fig.data[5].name.startswith("Site de formation")
-    assert fig.data[6].text == ("Ville",)
+    # The town's name is an annotation offset from its star, in a box: never over the marker.
+    assert fig.data[6].mode == "markers" and fig.data[6].marker.symbol == "star"
+    (label,) = fig.layout.annotations
+    assert label.text == "Ville" and (label.x, label.y) == (10.0, 60.0)
+    assert label.xanchor == "left" and label.yanchor == "bottom"
+    assert label.xshift >= 8 and label.yshift >= 8 and label.bgcolor
     assert fig.layout.yaxis.scaleanchor == "x"
     assert math.isclose(fig.layout.yaxis.scaleratio, 1 / math.cos(math.radians(60.1)))
     # No geo subplot: plotly.js would fetch its world topojson from a CDN.
@@ -248,7 +253,19 @@ def test_point_labels_are_short_names():
     assert charts.point_label("Bâtiment et travaux publics") == "Bâtiment"
     assert charts.point_label("Communication, culture, sport et animation") == "Communication"
     assert charts.point_label("Santé") == "Santé"
-    assert charts.point_label("x" * 30) == "x" * 23 + "…"
+    # Never cut: a long name goes on two lines.
+    assert charts.point_label("Maintenance industrielle automobile") == (
+        "Maintenance industrielle<br>automobile"
+    )
+
+
+def test_labels_wrap_instead_of_being_cut():
+    label = "Production industrielle et industrie du futur, et de demain <b>"
+    assert (
+        charts.wrap(label, 30)
+        == "Production industrielle et<br>industrie du futur, et de<br>demain &lt;b&gt;"
+    )
+    assert "…" not in charts.wrap("x" * 80, 30) and charts.wrap("x" * 80, 30) == "x" * 80
 
 
 def test_labels_of_two_close_points_go_to_different_sides():

@@ -127,6 +127,7 @@ def profile_row(code: str, label: str, income: float | None) -> dict:
         "town_code": code,
         "town_label": label,
         "departement_code": code[:2],
+        "region_code": "32",
         "population": 20_000.0,
         "working_age_population": 12_000.0,
         "active_population": 9_000.0,
@@ -408,8 +409,15 @@ def test_markup_in_the_data_is_escaped_in_pages_and_figures(con, data_dir):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
     assert "&lt;i&gt;Logistique&lt;/i&gt; &amp; &#34;transport&#34;" in html
-    # Three script elements: plotly.js, the figures (JSON) and the code drawing them.
-    assert html.count("<script") == 3 and html.count("</script>") == 3
+    # Five script elements: plotly.js, the figures (JSON), the code drawing them, the live
+    # diagnostic's data (JSON) and its code; no data text can open or close one.
+    assert html.count("<script") == 5 and html.count("</script>") == 5
+    live = json.loads(
+        re.search(
+            r'<script type="application/json" id="live-data">(.*?)</script>', html, re.S
+        ).group(1)
+    )
+    assert '<i>Logistique</i> & "transport"' in [i["label"] for i in live["items"]]
     decoded = figures_of(html)
     assert set(decoded) == {
         "chart-map",
@@ -422,24 +430,33 @@ def test_markup_in_the_data_is_escaped_in_pages_and_figures(con, data_dir):
         "chart-gaps",
     }
     # Chart labels are escaped for plotly.js too, which would otherwise read some tags.
-    town_marker = decoded["chart-map"]["data"][-1]
-    assert town_marker["text"] == ["&lt;script&gt;alert(1)&lt;/script&gt;"]
+    (town_label,) = decoded["chart-map"]["layout"]["annotations"]
+    assert town_label["text"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
     evolution = decoded["chart-evolution"]["data"]
     assert '&lt;i&gt;Logistique&lt;/i&gt; &amp; "transport"' in evolution[-1]["y"]
     points = [t for t in decoded["chart-specialisation"]["data"] if t.get("mode") == "markers+text"]
-    # Point labels are cut before being escaped: no half entity.
-    assert points[0]["text"][0] == '&lt;i&gt;Logistique&lt;/i&gt; &amp; "tr…'
+    # Point labels are wrapped, never cut, and escaped line by line: no half entity.
+    assert points[0]["text"][0] == '&lt;i&gt;Logistique&lt;/i&gt; &amp;<br>"transport"'
     index = (data_dir / "out" / "site" / "index.html").read_text(encoding="utf-8")
     assert EVIL_TOWN not in index and "&lt;script&gt;alert(1)&lt;/script&gt;" in index
     assert EVIL_SECTOR not in index
-    assert "<script" not in index
+    # plotly.js, the shortlist's script, the towns (JSON) and the code filtering them.
+    assert index.count("<script") == 4 and index.count("</script>") == 4
+    towns = json.loads(
+        re.search(
+            r'<script type="application/json" id="index-data">(.*?)</script>', index, re.S
+        ).group(1)
+    )
+    assert EVIL_TOWN in [t["label"] for t in towns]
 
 
 def test_page_is_self_contained_but_plotly_ships_once(con, data_dir):
     pages = write(con, data_dir, ["99001", "02168"])
     assets = data_dir / "out" / "site" / "assets"
-    assert [p.name for p in assets.iterdir()] == ["plotly.min.js"]
+    # plotly.js once, and the index's shortlist script saying there is no shortlist yet.
+    assert sorted(p.name for p in assets.iterdir()) == ["plotly.min.js", "shortlist.js"]
     assert (assets / "plotly.min.js").stat().st_size > 3_000_000
+    assert (assets / "shortlist.js").read_text() == "window.GPECT_SHORTLIST = null;\n"
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert '<script src="../assets/plotly.min.js"></script>' in html
@@ -582,7 +599,7 @@ def test_index_lists_the_recommended_sectors_not_the_raw_rank(con, data_dir):
     write(con, data_dir, ["99001", "02168"])
     index = (data_dir / "out" / "site" / "index.html").read_text(encoding="utf-8")
     logistique = "&lt;i&gt;Logistique&lt;/i&gt; &amp; &#34;transport&#34;"
-    rows = re.findall(r"<tr>\s*<td>(.*?)</tr>", index, re.S)
+    rows = re.findall(r'<tr data-code="\d[\dAB]\d{3}">\s*<td[^>]*>(.*?)</tr>', index, re.S)
     tied = next(r for r in rows if "alert(1)" in r)
     untied = next(r for r in rows if "Château-Thierry" in r)
     assert f"<td>1. {logistique} ou Bâtiment</td>\n<td>Santé</td>" in tied
@@ -644,7 +661,12 @@ def test_cli_names_the_file_after_the_insee_code_not_the_argument(cli, data_dir)
     assert result.exit_code == 0, result.output
     out = data_dir / "out"
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert written == ["site/assets/plotly.min.js", "site/index.html", "site/towns/99001.html"]
+    assert written == [
+        "site/assets/plotly.min.js",
+        "site/assets/shortlist.js",
+        "site/index.html",
+        "site/towns/99001.html",
+    ]
 
 
 def test_cli_ambiguous_name_lists_the_matches(cli, data_dir):
