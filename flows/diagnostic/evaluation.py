@@ -48,10 +48,18 @@ def spearman_by(frame: pd.DataFrame, key: str, x: str, y: str) -> np.ndarray:
     for col in (x, y):
         ranks = groups[col].rank()
         centred[col] = ranks - ranks.groupby(frame[key]).transform("mean")
-    sums = pd.DataFrame({
-        "xy": centred[x] * centred[y], "xx": centred[x] ** 2, "yy": centred[y] ** 2,
-        key: frame[key],
-    }).groupby(key, sort=True).sum()
+    sums = (
+        pd.DataFrame(
+            {
+                "xy": centred[x] * centred[y],
+                "xx": centred[x] ** 2,
+                "yy": centred[y] ** 2,
+                key: frame[key],
+            }
+        )
+        .groupby(key, sort=True)
+        .sum()
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         rho = sums["xy"] / np.sqrt(sums["xx"] * sums["yy"])
     return rho.where((sums["xx"] > 0) & (sums["yy"] > 0)).to_numpy(dtype=float)
