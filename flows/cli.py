@@ -458,11 +458,17 @@ REPORTS_DIR = settings_mod.REPO_ROOT / "reports"
 
 
 def run_outputs(cfg: Settings, force: bool, pdf: bool) -> list[tuple[str, str]]:
-    """Reports, then the shortlist, each skipped when up to date with the warehouse, settings
-    and rendering code; returns (step, outcome) rows for the summary."""
+    """Reports, the shortlist, then the diagnostic's evaluation files, each skipped when up to
+    date with the warehouse, settings and rendering code; returns (step, outcome) rows for the
+    summary."""
     from flows import freshness
+    from reports import evaluation as evaluation_mod
 
     out = cfg.data_dir / "out"
+
+    def write_evaluation() -> None:
+        evaluation_mod.write(evaluation_mod.load(cfg.warehouse), out / "evaluation")
+
     # (step, file whose sidecar records its inputs, the command that writes it, its module,
     # options that change what it writes)
     steps = [
@@ -478,6 +484,13 @@ def run_outputs(cfg: Settings, force: bool, pdf: bool) -> list[tuple[str, str]]:
             out / "shortlist" / "shortlist.csv",
             cli_shortlist.shortlist,
             cli_shortlist,
+            {},
+        ),
+        (
+            "evaluation",
+            out / "evaluation" / "evaluation.json",
+            write_evaluation,
+            evaluation_mod,
             {},
         ),
     ]
