@@ -123,6 +123,7 @@ def discover(
     return ordered, checks
 
 
+VINTAGES_TABLE = "ref_vintages"
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -171,9 +172,6 @@ def register_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> N
             f"from read_csv({_literal(path)}, "
             "header = true, all_varchar = true)"
         )
-
-
-VINTAGES_TABLE = "ref_vintages"
 
 
 def register_vintages(

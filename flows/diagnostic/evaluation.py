@@ -186,7 +186,7 @@ def evaluate(
     top = int(params["recommended_sectors"])
     count = int(params["bmo_window_waves"])
     years = sorted(int(y) for y in waves["survey_year"].unique())
-    published = ranking.window_years(waves, int(params["bmo_window_end"]) or None, count)
+    published = ranking.published_window(waves, params)
     rows = []
 
     def add(family, metric, comparison, value, n):

@@ -33,6 +33,14 @@ def window_years(waves: pd.DataFrame, end: int | None, count: int) -> list[int]:
     return years[-int(count) :]
 
 
+def published_window(waves: pd.DataFrame, params: dict[str, float]) -> list[int]:
+    """The window the published diagnostic pools: bmo_window_waves waves up to bmo_window_end
+    (0: the latest wave)."""
+    return window_years(
+        waves, int(params["bmo_window_end"]) or None, int(params["bmo_window_waves"])
+    )
+
+
 def _ranks(scores: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ranks (1 = highest score) along the last axis, and ranks among the `eligible` entries
     (NaN elsewhere); ties go to the earlier sector (sector codes are sorted). One sort serves
@@ -235,8 +243,7 @@ def rank_sectors(
     """The ranked sectors of every town for the window `years` (default: from the parameters);
     φ and the gamma priors are estimated on the waves `phi_years` (default: the window)."""
     if years is None:
-        end = int(params["bmo_window_end"]) or None
-        years = window_years(waves, end, int(params["bmo_window_waves"]))
+        years = published_window(waves, params)
     phi_years = phi_years or years
     phi = scoring.dispersion(waves, phi_years)
     pooled = scoring.pool(waves, years)
@@ -343,8 +350,7 @@ def rank_sectors(
 def by_wave(waves: pd.DataFrame, params: dict[str, float]) -> pd.DataFrame:
     """Every catchment's sector indicators for each wave and for the pooled window, with the
     dispersion and priors of the published window, so that a wave and the pool compare."""
-    end = int(params["bmo_window_end"]) or None
-    window = window_years(waves, end, int(params["bmo_window_waves"]))
+    window = published_window(waves, params)
     phi = scoring.dispersion(waves, window)
     alpha = scoring.gamma_prior(
         (p := scoring.pool(waves, window))[p["territory_type"] == "bassin"], phi
