@@ -58,7 +58,7 @@ class Skip(Exception):
 
 
 def _settings():
-    from flows import settings
+    from flows.pipeline import settings
 
     return settings.load()
 
@@ -77,7 +77,7 @@ def _candidates() -> list[str] | None:
 
 
 def case_build() -> Work:
-    from flows import freshness
+    from flows.pipeline import freshness
 
     def work() -> tuple[str, float | None]:
         codes = _candidates()
@@ -100,7 +100,7 @@ def case_parquet_floor() -> Work:
 
 
 def case_build_direct() -> Work:
-    from flows import freshness
+    from flows.pipeline import freshness
 
     def work() -> tuple[str, float | None]:
         outcome = freshness.build_if_stale(_settings(), force=True)
@@ -110,7 +110,7 @@ def case_build_direct() -> Work:
 
 
 def case_build_flow() -> Work:
-    from flows.warehouse import build_warehouse
+    from flows.build_flow import build_warehouse
 
     def work() -> tuple[str, float | None]:
         summary = build_warehouse(force=True)

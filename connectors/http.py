@@ -76,7 +76,7 @@ class Transfer:
 
 def _temp_file(tmp_dir: Path, kind: str) -> Path:
     """A fresh temporary file; its name carries the pid so that a killed run's leftovers can be
-    found (flows/lock.py), and is unique across threads."""
+    found (flows/pipeline/lock.py), and is unique across threads."""
     fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=f"{kind}-{os.getpid()}-", suffix=".part")
     os.close(fd)
     return Path(name)

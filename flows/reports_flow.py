@@ -18,9 +18,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import runners
-from flows import settings as settings_mod
-from flows.settings import Settings
-from flows.warehouse import run_name
+from flows.build_flow import run_name
+from flows.pipeline import settings as settings_mod
+from flows.pipeline.settings import Settings
 from reports import data, geo, site
 
 # A PDF takes seconds: one past this is hung. PDF tasks run in the flow's thread, where a timeout

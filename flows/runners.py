@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from flows.settings import Settings
+from flows.pipeline.settings import Settings
 
 if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner

@@ -1,8 +1,10 @@
-"""Defaults of the shortlist settings, apart from the shortlist itself: `flows/settings.py` checks
-every GPECT_SHORTLIST_* variable against them when any command starts, and this module imports
-nothing, so that `gpect --help` and argument errors do not load pandas (reports/shortlist.py)."""
+"""Defaults of the shortlist settings, apart from the shortlist itself:
+`flows/pipeline/settings.py` checks every GPECT_SHORTLIST_* variable against them when any
+command starts, and this module imports nothing, so that `gpect --help` and argument errors do
+not load pandas (reports/shortlist.py)."""
 
-# Defaults of the shortlist settings (GPECT_SHORTLIST_<NAME> overrides each, see flows/settings.py).
+# Defaults of the shortlist settings (GPECT_SHORTLIST_<NAME> overrides each, see
+# flows/pipeline/settings.py).
 DEFAULT_PARAMETERS: dict[str, float] = {
     # Criterion weights (normalised to sum to 1).
     "weight_higher_education": 0.20,

@@ -19,8 +19,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from flows import ingest  # noqa: E402
-from flows.settings import load  # noqa: E402
+from flows.pipeline import ingest  # noqa: E402
+from flows.pipeline.settings import load  # noqa: E402
 
 OPENDATA = load().opendata
 HAVE_DATA = (OPENDATA / "README.md").is_file() and (OPENDATA / "bmo").is_dir()
@@ -106,7 +106,7 @@ def ingested(mirror_server, tmp_path_factory) -> tuple[Path, list]:
 @pytest.fixture(scope="session")
 def warehouse(ingested):
     """The warehouse built from the real ingested files (published into the session's data dir)."""
-    from flows.build import build
+    from flows.pipeline.build import build
 
     cfg, _ = ingested
     return build(cfg, cfg.build_parameters)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from flows.build import LAYERS, SQL_DIR, load_model
-from flows.settings import MODEL_DEFAULTS
+from flows.pipeline.build import LAYERS, SQL_DIR, load_model
+from flows.pipeline.settings import MODEL_DEFAULTS
 
 
 def model_path(name: str):

@@ -1,7 +1,7 @@
 -- purpose: candidate towns. By default the Action Cœur de Ville communes (ACV and ACV 2; a
 --          bipolar programme lists both communes), re-based to the reference geography through
 --          the code-passage table; a user list (param_candidates) replaces it. The user list holds
---          current codes already (flows/build.py resolves it and refuses a former code the
+--          current codes already (flows/pipeline/build.py resolves it and refuses a former code the
 --          passage table splits), so it does not go through the table: a current code that is
 --          also the former code of a split commune would otherwise add towns nobody listed.
 --          `has_metier_detail`: the towns whose catchment gets métier-level detail

@@ -24,8 +24,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from connectors.http import HttpConfig
-from flows import ingest
-from flows.settings import Settings, load
+from flows.pipeline import ingest
+from flows.pipeline.settings import Settings, load
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 AFFELNET = (FIXTURES / "education" / "affelnet_2022.csv").read_bytes()

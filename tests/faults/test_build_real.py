@@ -9,7 +9,7 @@ import pytest
 from conftest import published_state
 from typer.testing import CliRunner
 
-from flows import build as build_mod
+from flows.pipeline import build as build_mod
 
 pytestmark = pytest.mark.realdata
 

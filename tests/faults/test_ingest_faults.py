@@ -28,7 +28,7 @@ from connectors.datagouv import resolve
 from connectors.errors import DownloadError
 from connectors.http import make_session
 from connectors.registry import DataGouvResource
-from flows import ingest
+from flows.pipeline import ingest
 from reports.data import provenance
 
 

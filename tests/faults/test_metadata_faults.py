@@ -13,8 +13,8 @@ import pytest
 from conftest import AFFELNET, FAST, PATHS, published_state
 
 from connectors import parse, rawstore
-from flows import ingest
-from flows.settings import load
+from flows.pipeline import ingest
+from flows.pipeline.settings import load
 from reports.data import provenance
 
 

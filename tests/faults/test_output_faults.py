@@ -128,7 +128,7 @@ def test_shortlist_console_prints_markup_like_names_as_they_are(tmp_path):
 
 
 def replace_data_dir(path):
-    from flows.settings import load
+    from flows.pipeline.settings import load
 
     return load().with_overrides(data_dir=path)
 

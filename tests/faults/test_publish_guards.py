@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import build as build_mod
-from flows.settings import MODEL_DEFAULTS, load
+from flows.pipeline import build as build_mod
+from flows.pipeline.settings import MODEL_DEFAULTS, load
 
 PARAMS = {**MODEL_DEFAULTS, "catchment_minutes": 30.0}
 HEADER = "-- purpose: test model\n-- grain: one row per test\n-- upstream: test\n\n"

@@ -8,7 +8,7 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from flows import settings as st
+from flows.pipeline import settings as st
 
 # environment → fragments of the one refusal message
 BAD = {

@@ -22,8 +22,8 @@ from werkzeug import Response
 
 from connectors import parse, rawstore
 from connectors.http import HttpConfig
-from flows import ingest
-from flows.settings import load
+from flows.pipeline import ingest
+from flows.pipeline.settings import load
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 AFFELNET = (FIXTURES / "education" / "affelnet_2022.csv").read_bytes()

@@ -15,7 +15,7 @@ from prefect import flow, task
 
 from connectors.errors import ParseError
 from flows import runners
-from flows.refresh import StepFailed, refresh
+from flows.refresh_flow import StepFailed, refresh
 
 
 def two_workers():
@@ -45,7 +45,7 @@ def test_the_setting_chooses_the_runner_the_flows_are_decorated_with(setting, ru
         [
             sys.executable,
             "-c",
-            "from flows.refresh import refresh; print(type(refresh.task_runner).__name__)",
+            "from flows.refresh_flow import refresh; print(type(refresh.task_runner).__name__)",
         ],
         capture_output=True,
         text=True,

@@ -7,7 +7,7 @@ import pytest
 
 from connectors import registry
 from connectors.mirror import load_map
-from flows import ingest
+from flows.pipeline import ingest
 
 pytestmark = pytest.mark.realdata
 

@@ -10,9 +10,9 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter
 
-from flows.refresh import refresh
+from flows.build_flow import build_warehouse
+from flows.refresh_flow import refresh
 from flows.reports_flow import reports
-from flows.warehouse import build_warehouse
 
 pytestmark = pytest.mark.realdata
 

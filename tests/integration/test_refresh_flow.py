@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.refresh import download_task, parse_task, refresh, summary_table
+from flows.refresh_flow import download_task, parse_task, refresh, summary_table
 
 pytestmark = pytest.mark.realdata
 

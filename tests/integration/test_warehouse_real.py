@@ -8,7 +8,7 @@ import shutil
 import duckdb
 import pytest
 
-from flows import build as build_mod
+from flows.pipeline import build as build_mod
 
 pytestmark = pytest.mark.realdata
 
@@ -170,7 +170,9 @@ def test_the_same_inputs_give_the_same_ranking(ingested, warehouse, tmp_path):
 
 
 def test_three_bmo_waves_pool_and_rank_every_town(warehouse):
-    waves = query(warehouse.path, "select survey_year, metier_nomenclature from int_bmo__waves order by 1")
+    waves = query(
+        warehouse.path, "select survey_year, metier_nomenclature from int_bmo__waves order by 1"
+    )
     assert waves == [(2023, "FAP2009"), (2024, "FAP2021"), (2025, "FAP2021")]
     towns, pooled, recommended, intervals = query(
         warehouse.path,
@@ -189,23 +191,32 @@ def test_three_bmo_waves_pool_and_rank_every_town(warehouse):
     assert recommended >= 0.95 * towns
     assert intervals
     # no recommended sector lies outside the operator catalogue or below the market size
-    assert query(
-        warehouse.path,
-        """select count(*) from mart_town_sector__ranking
+    assert (
+        query(
+            warehouse.path,
+            """select count(*) from mart_town_sector__ranking
            where recommendation_rank is not null
              and (not is_in_operator_catalogue or annual_hiring_projects < minimum_market_projects)""",
-    )[0][0] == 0
+        )[0][0]
+        == 0
+    )
     vintages = query(warehouse.path, "select vintages from meta_build")[0][0]
     assert '"vintage": "2025"' in vintages
 
 
 def test_backtest_figures_are_in_the_warehouse(warehouse):
-    families = dict(query(
-        warehouse.path,
-        "select family, count(*) from mart_diagnostic__evaluation group by 1",
-    ))
+    families = dict(
+        query(
+            warehouse.path,
+            "select family, count(*) from mart_diagnostic__evaluation group by 1",
+        )
+    )
     assert set(families) == {
-        "split_half", "refresh_stability", "forecast_skill", "convergent_validity", "specificity"
+        "split_half",
+        "refresh_stability",
+        "forecast_skill",
+        "convergent_validity",
+        "specificity",
     }
     values = query(warehouse.path, "select value from mart_diagnostic__evaluation")
     assert all(-1 <= v[0] <= 1 for v in values)

@@ -79,7 +79,7 @@ def test_common_mistakes_end_in_one_message_and_an_exit_code(empty_data, args, e
 def test_a_missing_extra_names_its_install_command(capsys):
     import typer
 
-    from flows.cli import require_extra
+    from flows.cli.common import require_extra
 
     with pytest.raises(typer.Exit) as stop:
         require_extra("no_such_module_for_gpect", "pdf", "gpect report --pdf")

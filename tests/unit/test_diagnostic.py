@@ -1,4 +1,4 @@
-"""Given/expect tests and properties of the sector diagnostic (flows/diagnostic).
+"""Given/expect tests and properties of the sector diagnostic (flows/pipeline/diagnostic).
 
 Expected values are worked out by hand next to each assertion; the properties are the ones a
 diagnostic must keep whatever the data (hypothesis).
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.diagnostic import evaluation, ranking, scoring
-from flows.settings import MODEL_DEFAULTS
+from flows.pipeline.diagnostic import evaluation, ranking, scoring
+from flows.pipeline.settings import MODEL_DEFAULTS
 
 approx = pytest.approx
 PARAMS = {**MODEL_DEFAULTS, "turnkey_learners": 80.0, "rank_draws": 60}
@@ -399,10 +399,17 @@ def test_a_towns_intervals_do_not_depend_on_the_other_candidates(case):
     w = waves_frame(cells)
     alone = w[(w.territory_type == "bassin") | (w.territory_code == towns[0])]
     every = ranking.rank_sectors(w, context_frame(towns, SECTORS), PARAMS, years=[2024, 2025])
-    one = ranking.rank_sectors(alone, context_frame(towns[:1], SECTORS), PARAMS,
-                               years=[2024, 2025])
-    columns = ["sector_code", "rank", "rank_low", "rank_high", "recommendation_rank_low",
-               "recommendation_rank_high", "probability_first", "probability_recommended",
-               "interval_draws"]
+    one = ranking.rank_sectors(alone, context_frame(towns[:1], SECTORS), PARAMS, years=[2024, 2025])
+    columns = [
+        "sector_code",
+        "rank",
+        "rank_low",
+        "rank_high",
+        "recommendation_rank_low",
+        "recommendation_rank_high",
+        "probability_first",
+        "probability_recommended",
+        "interval_draws",
+    ]
     first = every[every.town_code == towns[0]][columns].reset_index(drop=True)
     pd.testing.assert_frame_equal(first, one[columns].reset_index(drop=True))

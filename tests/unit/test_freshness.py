@@ -7,9 +7,9 @@ import shutil
 
 import pandas as pd
 
-from flows import build as build_mod
-from flows import freshness
-from flows.settings import load
+from flows.pipeline import build as build_mod
+from flows.pipeline import freshness
+from flows.pipeline.settings import load
 
 
 def test_stale_reason_names_what_changed_and_none_when_nothing_did(tmp_path):
@@ -54,7 +54,7 @@ def test_warehouse_inputs_follow_sql_reference_parameters_and_parsed_tables(tmp_
 
     base = inputs()
     assert "parsed:bmo/2024" in base and "sql:marts/mart_town__profile.sql" in base
-    assert "reference:sectors.csv" in base and "code:flows/build.py" in base
+    assert "reference:sectors.csv" in base and "code:flows/pipeline/build.py" in base
 
     marts = sql / "marts" / "mart_town__profile.sql"
     marts.write_text(marts.read_text() + "\n-- edited\n")

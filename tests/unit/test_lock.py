@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows import lock
 from flows.cli import app
+from flows.pipeline import lock
 
 # A second process that takes the lock, says so, writes a work file named like a half-built
 # warehouse, then sleeps (it is either killed or lets go after argv[2] seconds).
 HOLDER = """
 import os, sys, time
 from pathlib import Path
-from flows import lock
+from flows.pipeline import lock
 data = Path(sys.argv[1])
 with lock.hold(data, timeout=0, command="test holder"):
     (data / f".gpect.{os.getpid()}.building.duckdb").write_bytes(b"half")

@@ -8,10 +8,10 @@ from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import Flow, load_flow_from_entrypoint
 from prefect.utilities.callables import parameter_schema
 
-from flows.refresh import refresh
+from flows.build_flow import build_warehouse
+from flows.pipeline.settings import REPO_ROOT
+from flows.refresh_flow import refresh
 from flows.reports_flow import reports
-from flows.settings import REPO_ROOT
-from flows.warehouse import build_warehouse
 
 CONFIG = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
 DEPLOYMENTS = {d["name"]: d for d in CONFIG["deployments"]}
@@ -48,7 +48,7 @@ def test_entrypoint_imports_and_names_a_flow_accepting_its_parameters(name):
 
 def test_the_weekly_refresh_builds_when_something_changed():
     refresh = DEPLOYMENTS["refresh-weekly"]
-    assert refresh["entrypoint"] == "flows/refresh.py:refresh"
+    assert refresh["entrypoint"] == "flows/refresh_flow.py:refresh"
     assert refresh["parameters"] == {"build": True}
 
 

@@ -17,7 +17,7 @@ from sqlkit import run_model
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.settings import MODEL_DEFAULTS, load
+from flows.pipeline.settings import MODEL_DEFAULTS, load
 from reports import data, geo, site
 
 EVIL_TOWN = "<script>alert(1)</script>"

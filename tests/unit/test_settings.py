@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows import settings as st
+from flows.pipeline import settings as st
 from reports.shortlist import DEFAULT_PARAMETERS
 
 

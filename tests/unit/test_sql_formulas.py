@@ -106,8 +106,11 @@ def test_cell_is_split_between_territories_and_conserved():
     towns = frame({"town_code": "str", "has_metier_detail": "bool"}, ("A", True), ("B", False))
     projects = run_model(
         "int_territory__metier_projects",
-        {"int_bmo__cells": cells, "int_territory__cell_shares": shares,
-         "int_towns__candidates": towns},
+        {
+            "int_bmo__cells": cells,
+            "int_territory__cell_shares": shares,
+            "int_towns__candidates": towns,
+        },
     )
     assert "B" not in set(projects[projects.territory_type == "catchment"].territory_code)
     town = row(projects, territory_type="catchment", territory_code="A")
@@ -133,13 +136,18 @@ def test_cell_is_split_between_territories_and_conserved():
     # The same cells apportioned at sector grain, for every territory (town B included).
     population = frame(
         {"territory_type": "str", "territory_code": "str", "working_age_population": "float"},
-        *[(t, c, 1000.0) for t, c in {(r.territory_type, r.territory_code)
-                                      for r in shares.itertuples()}],
+        *[
+            (t, c, 1000.0)
+            for t, c in {(r.territory_type, r.territory_code) for r in shares.itertuples()}
+        ],
     )
     sectors = run_model(
         "int_territory__sector_projects",
-        {"int_bmo__sector_cells": run_model("int_bmo__sector_cells", {"int_bmo__cells": cells}),
-         "int_territory__cell_shares": shares, "int_territory__population": population},
+        {
+            "int_bmo__sector_cells": run_model("int_bmo__sector_cells", {"int_bmo__cells": cells}),
+            "int_territory__cell_shares": shares,
+            "int_territory__population": population,
+        },
     )
     assert row(sectors, territory_code="B").hiring_projects == approx(100 * 0.25)  # 25
     assert row(sectors, territory_code="B").difficult_projects == approx(40 * 0.25)  # 10
@@ -809,7 +817,10 @@ DETAIL_GIVEN = {
     ),
     "int_geo__communes": frame(
         {"commune_code": "str", "commune_label": "str", "departement_code": "str"},
-        ("A", "Alpha", "01"), ("B", "Bravo", "01"), ("C", "Charlie", "02"), ("D", "Delta", "02"),
+        ("A", "Alpha", "01"),
+        ("B", "Bravo", "01"),
+        ("C", "Charlie", "02"),
+        ("D", "Delta", "02"),
     ),
 }
 
@@ -818,15 +829,20 @@ def test_metier_detail_for_every_candidate_of_a_short_list_and_the_default_towns
     # the default list (ACV, ACV 2) when no list is given: every town has detail
     default = run_model("int_towns__candidates", DETAIL_GIVEN)
     assert dict(zip(default.town_code, default.has_metier_detail, strict=True)) == {
-        "A": True, "B": True,
+        "A": True,
+        "B": True,
     }
-    user = {**DETAIL_GIVEN, "param_candidates": frame({"commune_code": "str"},
-                                                     ("A",), ("C",), ("D",))}
+    user = {
+        **DETAIL_GIVEN,
+        "param_candidates": frame({"commune_code": "str"}, ("A",), ("C",), ("D",)),
+    }
     # 3 candidates ≤ 3: every one has detail
     short = run_model("int_towns__candidates", user, {"metier_detail_max_towns": 3})
     assert short.has_metier_detail.all()
     # 3 candidates > 2: only those of the default list (A) keep it
     long = run_model("int_towns__candidates", user, {"metier_detail_max_towns": 2})
     assert dict(zip(long.town_code, long.has_metier_detail, strict=True)) == {
-        "A": True, "C": False, "D": False,
+        "A": True,
+        "C": False,
+        "D": False,
     }

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from connectors import parse, registry
 from connectors.rawstore import write_json_atomic
-from flows import build as build_mod
-from flows.settings import REPO_ROOT, Settings
+from flows.pipeline import build as build_mod
+from flows.pipeline.settings import REPO_ROOT, Settings
 
 PUBLISHED = "@published"
 
@@ -53,11 +53,11 @@ def warehouse_inputs(
     sql_dir: Path = build_mod.SQL_DIR,
     reference_dir: Path = build_mod.REFERENCE_DIR,
 ) -> dict[str, str]:
-    """Everything `flows.build.build` reads, as input name → token."""
+    """Everything `flows.pipeline.build.build` reads, as input name → token."""
     items = {
         "params": json.dumps(params, sort_keys=True),
         "candidates": json.dumps(candidates),
-        "code:flows/build.py": content(Path(build_mod.__file__)),
+        "code:flows/pipeline/build.py": content(Path(build_mod.__file__)),
     }
     items |= {f"sql:{k}": v for k, v in hashed(sql_dir.rglob("*.sql"), sql_dir).items()}
     items |= {

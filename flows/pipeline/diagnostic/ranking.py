@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flows.diagnostic import scoring
+from flows.pipeline.diagnostic import scoring
 
 # Towns resampled together: bounds memory to about this many draws × towns × sectors × waves
 # floats per array. The random numbers do not depend on it (see `resample`).

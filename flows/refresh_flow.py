@@ -4,10 +4,10 @@ The tasks are submitted through the configured task runner (threads, or Dask wit
 `GPECT_TASK_RUNNER=dask`, see `flows/runners.py`), so dataset vintages are fetched and parsed
 side by side. Only the download task retries (network); parsing is deterministic, so a retry
 would fail the same way. A failing vintage stops only itself: the others go on and its previously
-ingested files stay as they were. The flow holds the data directory's lock (`flows/lock.py`),
-ends with a summary (a log table and the artifacts `gpect-refresh`: what changed in Markdown,
-every vintage in a table) and, with `build=True` (the scheduled deployment), runs the `build`
-flow, which rebuilds the warehouse only when its inputs changed.
+ingested files stay as they were. The flow holds the data directory's lock
+(`flows/pipeline/lock.py`), ends with a summary (a log table and the artifacts `gpect-refresh`:
+what changed in Markdown, every vintage in a table) and, with `build=True` (the scheduled
+deployment), runs the `build` flow, which rebuilds the warehouse only when its inputs changed.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from prefect.futures import PrefectFuture
 
 from connectors.errors import SourceError
 from connectors.http import make_session
-from flows import ingest, runners
-from flows import settings as settings_mod
-from flows.ingest import SourceStatus
-from flows.warehouse import build_warehouse, flow_lock, run_name
+from flows import runners
+from flows.build_flow import build_warehouse, flow_lock, run_name
+from flows.pipeline import ingest
+from flows.pipeline import settings as settings_mod
+from flows.pipeline.ingest import SourceStatus
 
 # A hung refresh fails instead of holding the data directory's lock for ever. The tasks have no
 # timeout of their own: they run in worker threads, where Prefect cannot interrupt them (it logs a
@@ -182,7 +183,7 @@ def refresh(
             description="Every dataset vintage of this refresh",
         )
         if build:
-            # Rebuilds only when the refresh changed an input (see flows/freshness.py).
+            # Rebuilds only when the refresh changed an input (see flows/pipeline/freshness.py).
             build_warehouse()
     failed = [r for r in results if r.status == "failed"]
     if failed:

@@ -30,12 +30,12 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from flows import lock
-from flows import settings as settings_mod
-from flows.settings import Settings
+from flows.pipeline import lock
+from flows.pipeline import settings as settings_mod
+from flows.pipeline.settings import Settings
 
 if TYPE_CHECKING:
-    from flows import freshness, ingest
+    from flows.pipeline import freshness, ingest
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 # Markup ([red]…[/red]) is written only in gpect's own strings; text from the data, the files and
@@ -168,7 +168,7 @@ def run_fetch(
         console.print(f"[red]Invalid option[/red]: {escape(problem)}")
         raise typer.Exit(2)
     check_selection(dataset, vintage)
-    from flows import ingest
+    from flows.pipeline import ingest
 
     cfg = settings_mod.load().with_overrides(mirror=mirror)
     where = cfg.mirror or "official URLs"
@@ -276,7 +276,7 @@ def refresh(
     require_extra("prefect", "prefect", "gpect refresh")
     if settings_mod.load().task_runner == "dask":
         require_extra("prefect_dask", "dask", "GPECT_TASK_RUNNER=dask")
-    from flows.refresh import refresh as refresh_flow
+    from flows.refresh_flow import refresh as refresh_flow
 
     # The flow's own log says which vintages failed and why; here one line and the exit code.
     state = refresh_flow(
@@ -315,8 +315,8 @@ def read_candidates(path: str | None) -> list[str] | None:
 
 def run_build(candidates: str | None, force: bool = False) -> freshness.WarehouseOutcome:
     """Build unless the warehouse is up to date with its inputs (`force` builds anyway)."""
-    from flows import build as build_mod
-    from flows import freshness
+    from flows.pipeline import build as build_mod
+    from flows.pipeline import freshness
 
     cfg = settings_mod.load()
     codes = read_candidates(candidates)
@@ -365,7 +365,7 @@ def reference(
     version: Annotated[str, typer.Option(help="Name of the new reference version.")],
 ) -> None:
     """Recompute the national reference distribution rankings are standardised against."""
-    from flows import build as build_mod
+    from flows.pipeline import build as build_mod
 
     cfg = settings_mod.load()
     path = build_mod.write_reference(cfg, cfg.build_parameters, version)
@@ -461,7 +461,9 @@ def run_outputs(cfg: Settings, force: bool, pdf: bool) -> list[tuple[str, str]]:
     """Reports, the shortlist, then the diagnostic's evaluation files, each skipped when up to
     date with the warehouse, settings and rendering code; returns (step, outcome) rows for the
     summary."""
-    from flows import freshness
+    from flows.cli import reports as cli_reports
+    from flows.cli import shortlist as cli_shortlist
+    from flows.pipeline import freshness
     from reports import evaluation as evaluation_mod
 
     out = cfg.data_dir / "out"
@@ -558,7 +560,7 @@ def sources(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """What is present locally: datasets, vintages, rows, sha256, fetched-at."""
-    from flows import ingest
+    from flows.pipeline import ingest
 
     rows = ingest.inventory(settings_mod.load())
     if as_json:
@@ -592,10 +594,3 @@ def sources(
                 f"[yellow]quarantined[/yellow] {escape(where)} revision {escape(shas)} "
                 f"({escape(str(q['quarantined_at'])[:19])}): {escape(str(q['reason']))}"
             )
-
-
-# Commands of the presentation layer live in their own modules, registered on `app` at import.
-from flows import cli_evaluate, cli_reports, cli_shortlist  # noqa: E402, F401
-
-if __name__ == "__main__":
-    app()

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows import settings as settings_mod
-from flows.cli import app, console, data_lock
+from flows.cli.common import app, console, data_lock
+from flows.pipeline import settings as settings_mod
 
 
 @app.command()

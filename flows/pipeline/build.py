@@ -26,8 +26,8 @@ import duckdb
 
 from connectors import candidates as candidates_mod
 from connectors import parse, registry
-from flows import diagnostic
-from flows.settings import REPO_ROOT, Settings
+from flows.pipeline import diagnostic
+from flows.pipeline.settings import REPO_ROOT, Settings
 
 SQL_DIR = REPO_ROOT / "sql"
 REFERENCE_DIR = REPO_ROOT / "data" / "reference"
@@ -58,12 +58,12 @@ class Model:
     path: Path | None
     sql: str
     refs: frozenset[str]
-    # A Python model (flows/diagnostic) returns its table as a data frame instead of SQL.
+    # A Python model (flows/pipeline/diagnostic) returns its table as a data frame instead of SQL.
     run: Callable[[duckdb.DuckDBPyConnection, dict[str, float]], object] | None = None
 
     @property
     def where(self) -> str:
-        return self.path.name if self.path else f"flows/diagnostic: {self.name}"
+        return self.path.name if self.path else f"flows/pipeline/diagnostic: {self.name}"
 
 
 @dataclass
@@ -300,7 +300,7 @@ def publish_guards(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> li
 
 
 def configure_duckdb(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> None:
-    """Threads and memory from the settings (see duckdb_* in flows/settings.py). No insertion
+    """Threads and memory from the settings (duckdb_* in flows/pipeline/settings.py). No insertion
     order is kept (every model that needs an order says ORDER BY), which lets DuckDB stream
     CREATE TABLE AS in parallel without buffering the rows."""
     threads = int(params["duckdb_threads"]) or os.cpu_count() or 1

@@ -18,7 +18,7 @@ from connectors.fetch import fetch_vintage
 from connectors.http import make_session
 from connectors.mirror import Mirror, open_mirror
 from connectors.registry import Vintage
-from flows.settings import Settings
+from flows.pipeline.settings import Settings
 
 
 @dataclass

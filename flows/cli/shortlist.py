@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from flows import settings as settings_mod
-from flows.cli import JsonOpt, app, console, json_mode, print_json
+from flows.cli.common import JsonOpt, app, console, json_mode, print_json
+from flows.pipeline import settings as settings_mod
 
 if TYPE_CHECKING:
     from reports import shortlist as shortlist_mod

@@ -8,8 +8,8 @@ message a second run prints while it waits, or when it gives up after the timeou
 
 Taking the lock also removes the work files that killed runs left behind (a half-built warehouse,
 partial downloads, temporary JSON and Parquet): their names carry the writer's pid (see
-`flows/build.py`, `connectors/http.py`, `connectors/rawstore.py`, `connectors/parse.py`), and
-only files of pids that are no longer running are removed.
+`flows/pipeline/build.py`, `connectors/http.py`, `connectors/rawstore.py`,
+`connectors/parse.py`), and only files of pids that are no longer running are removed.
 
 `flock` is per host: a data directory shared between machines over NFS needs a lock of the
 cluster's own (the lock still works between processes of one machine).

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flows.diagnostic import ranking, scoring
+from flows.pipeline.diagnostic import ranking, scoring
 
 TARGETS = {
     ("refresh_stability", "top3_overlap"): 0.80,

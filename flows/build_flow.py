@@ -1,7 +1,8 @@
 """Prefect flow `build`: the warehouse build as a flow, with a quality gate before publication.
 
-The build itself is `flows.build.build` (what `gpect build` calls directly), run only when the
-warehouse is not up to date with its inputs (`flows/freshness.py`; `force=True` builds anyway).
+The build itself is `flows.pipeline.build.build` (what `gpect build` calls directly), run only
+when the warehouse is not up to date with its inputs (`flows/pipeline/freshness.py`; `force=True`
+builds anyway).
 This flow adds the Prefect run record and the data directory's lock, logs the checks and fails
 the run when a check fails, leaving the previous warehouse published.
 """
@@ -15,9 +16,9 @@ from datetime import datetime
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from flows import freshness, lock
-from flows import settings as settings_mod
-from flows.settings import Settings
+from flows.pipeline import freshness, lock
+from flows.pipeline import settings as settings_mod
+from flows.pipeline.settings import Settings
 
 BUILD_TIMEOUT_SECONDS = 3600  # a full ACV build takes 10-20 s, a national one a few minutes
 

@@ -3,7 +3,7 @@ quotients, resampled rank intervals, backtests across waves).
 
 Each model reads tables the SQL layers built and returns one data frame that the build writes
 as a table of the warehouse, in dependency order with the SQL models and before the checks
-(flows/build.py). `upstream` is the declared list of tables it reads.
+(flows/pipeline/build.py). `upstream` is the declared list of tables it reads.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from flows.diagnostic import evaluation, ranking
+from flows.pipeline.diagnostic import evaluation, ranking
 
 # Every town's diagnostic reads its own catchment's rows and the bassins' (the dispersion and the
 # priors are estimated over bassins only; the rank intervals use common random numbers, see

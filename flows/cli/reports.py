@@ -12,8 +12,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from flows import settings as settings_mod
-from flows.cli import JsonOpt, app, console, json_mode, print_json, progress_bar, require_extra
+from flows.cli.common import (
+    JsonOpt,
+    app,
+    console,
+    json_mode,
+    print_json,
+    progress_bar,
+    require_extra,
+)
+from flows.pipeline import settings as settings_mod
 
 
 @app.command()
