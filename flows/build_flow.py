@@ -9,57 +9,14 @@ the run when a check fails, leaving the previous warehouse published.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime
-
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from flows.pipeline import freshness, lock
+from flows.pipeline import freshness
 from flows.pipeline import settings as settings_mod
-from flows.pipeline.settings import Settings
+from flows.runners import flow_lock, run_name
 
 BUILD_TIMEOUT_SECONDS = 3600  # a full ACV build takes 10-20 s, a national one a few minutes
-
-
-def run_name(flow_name: str) -> Callable[[], str]:
-    """A readable flow-run name: the flow, the local start time and what the parameters change
-    ("refresh 2026-12-01 05:00 build", "reports 2026-12-01 14:12 pdf 3 towns") instead of
-    Prefect's random adjectives."""
-
-    def name() -> str:
-        from prefect.runtime import flow_run
-
-        params = flow_run.parameters or {}
-        parts = [flow_name, datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")]
-        parts += [key for key in ("force", "build", "pdf") if params.get(key) is True]
-        for key in ("datasets", "towns", "candidates"):
-            if params.get(key):
-                items = params[key]
-                parts.append(f"{len(items)} {key}" if len(items) > 3 else " ".join(items))
-        return " ".join(parts)
-
-    return name
-
-
-@contextmanager
-def flow_lock(cfg: Settings, flow_name: str) -> Iterator[lock.Held]:
-    """The data directory's lock for a flow run, with what happened in the run's log (a busy
-    directory past GPECT_LOCK_TIMEOUT fails the run with the holder's pid and start time)."""
-    logger = get_run_logger()
-    with lock.hold(
-        cfg.data_dir,
-        timeout=cfg.lock_timeout,
-        command=f"prefect flow {flow_name}",
-        on_wait=lambda h: logger.info("waiting for %s", h.describe() if h else "another run"),
-    ) as held:
-        if held.took_over:
-            logger.warning("took over the lock of a dead run: %s", held.took_over.describe())
-        if held.removed:
-            names = ", ".join(p.name for p in held.removed)
-            logger.info("removed %d work files left by killed runs: %s", len(held.removed), names)
-        yield held
 
 
 @flow(name="build", flow_run_name=run_name("build"), timeout_seconds=BUILD_TIMEOUT_SECONDS)

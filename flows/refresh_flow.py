@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
 from connectors.errors import SourceError
 from connectors.http import make_session
 from flows import runners
-from flows.build_flow import build_warehouse, flow_lock, run_name
+from flows.build_flow import build_warehouse
 from flows.pipeline import ingest
 from flows.pipeline import settings as settings_mod
 from flows.pipeline.ingest import SourceStatus
+from flows.pipeline.settings import Settings
+from flows.runners import flow_lock, md_text, run_name
 
 # A hung refresh fails instead of holding the data directory's lock for ever. The tasks have no
 # timeout of their own: they run in worker threads, where Prefect cannot interrupt them (it logs a
@@ -46,9 +49,15 @@ class StepFailed(RuntimeError):
         return cls(exc.dataset, exc.vintage, exc.where, str(exc))
 
 
-@task(retries=2, retry_delay_seconds=30, task_run_name="download-{dataset}-{vintage_name}")
-def download_task(dataset: str, vintage_name: str, force: bool = False, mirror: str | None = None):
-    cfg = settings_mod.load().with_overrides(mirror=mirror)
+# The tasks write files: a cached result would skip the write. They receive the flow's settings,
+# so a Dask worker writes where the flow says whatever its own environment holds.
+@task(
+    retries=2,
+    retry_delay_seconds=30,
+    task_run_name="download-{dataset}-{vintage_name}",
+    cache_policy=NO_CACHE,
+)
+def download_task(dataset: str, vintage_name: str, cfg: Settings, force: bool = False):
     vintage = ingest.registry.get(dataset).vintage(vintage_name)
     try:
         with make_session(cfg.http) as session:
@@ -57,9 +66,8 @@ def download_task(dataset: str, vintage_name: str, force: bool = False, mirror: 
         raise StepFailed.of(exc) from exc
 
 
-@task(task_run_name="parse-{dataset}-{vintage_name}")
-def parse_task(dataset: str, vintage_name: str, force: bool = False):
-    cfg = settings_mod.load()
+@task(task_run_name="parse-{dataset}-{vintage_name}", cache_policy=NO_CACHE)
+def parse_task(dataset: str, vintage_name: str, cfg: Settings, force: bool = False):
     try:
         return ingest.parse_step(ingest.registry.get(dataset).vintage(vintage_name), cfg, force)
     except SourceError as exc:
@@ -94,22 +102,17 @@ def changes_markdown(rows: list[SourceStatus]) -> str:
         lines += ["## New or changed files", ""]
         lines += [
             f"- `{r.dataset}` {r.vintage}: {'' if r.rows is None else f'{r.rows:,} rows, '}"
-            f"{_md(r.source)}"
+            f"{md_text(r.source)}"
             for r in downloaded
         ]
         lines.append("")
     if failed:
         lines += ["## Failed (previous files kept)", ""]
-        lines += [f"- `{r.dataset}` {r.vintage}: {_md(r.message)}" for r in failed]
+        lines += [f"- `{r.dataset}` {r.vintage}: {md_text(r.message)}" for r in failed]
         lines.append("")
     if not downloaded and not failed:
         lines.append("Nothing changed at the publishers: the warehouse needs no rebuild.")
     return "\n".join(lines)
-
-
-def _md(text: str) -> str:
-    """Text from a publisher or an error, inert in Markdown (no link, emphasis or HTML)."""
-    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-!|~" else c for c in text or "")
 
 
 def _outcome(ds: str, vn: str, fetched: PrefectFuture, parsed: PrefectFuture) -> SourceStatus:
@@ -128,7 +131,7 @@ def _outcome(ds: str, vn: str, fetched: PrefectFuture, parsed: PrefectFuture) ->
 @flow(
     name="refresh",
     log_prints=True,
-    task_runner=runners.configured(settings_mod.load()),
+    task_runner=runners.SettingsTaskRunner(),
     flow_run_name=run_name("refresh"),
     timeout_seconds=REFRESH_TIMEOUT_SECONDS,
 )
@@ -160,8 +163,8 @@ def refresh(
             if mirror is not None and not mirror.has(ds, vn):
                 planned.append(SourceStatus(ds, vn, "not in mirror", None, ""))
                 continue
-            fetched = download_task.submit(ds, vn, force, cfg.mirror)
-            parsed = parse_task.submit(ds, vn, force, wait_for=[fetched])
+            fetched = download_task.submit(ds, vn, cfg, force)
+            parsed = parse_task.submit(ds, vn, cfg, force, wait_for=[fetched])
             planned.append((ds, vn, fetched, parsed))
         results = [p if isinstance(p, SourceStatus) else _outcome(*p) for p in planned]
         logger.info("refresh summary\n%s", summary_table(results))

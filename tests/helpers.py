@@ -69,3 +69,36 @@ def parse_file(
     table = pd.read_parquet(outcome.path)
     record = parse.read_record(parsed_dir, dataset, v.name)
     return table, record
+
+
+def artifacts_of(flow_run_id) -> dict[str, object]:
+    """The gpect-* artifacts of a flow run, by key, read back from the Prefect API."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter
+
+    async def read():
+        async with get_client() as client:
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(like_="gpect-")),
+                flow_run_filter=FlowRunFilter(id={"any_": [flow_run_id]}),
+            )
+            return {a.key: a for a in found}
+
+    return asyncio.run(read())
+
+
+def run_of(state):
+    """A finished flow run and the sorted names of its task runs."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def read():
+        async with get_client() as client:
+            run = await client.read_flow_run(state.state_details.flow_run_id)
+            tasks = await client.read_task_runs()
+            return run, sorted(t.name for t in tasks if t.flow_run_id == run.id)
+
+    return asyncio.run(read())

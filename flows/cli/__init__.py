@@ -2,7 +2,7 @@
 
 Only Typer, rich and the settings load here; each command imports the pipeline it calls."""
 
-from flows.cli import evaluate, reports, shortlist  # noqa: F401  (registers the commands)
+from flows.cli import evaluate, reports, run, shortlist, sources, warehouse  # noqa: F401
 from flows.cli.common import app
 
 __all__ = ["app"]

@@ -7,10 +7,10 @@ import json
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from flows.cli.common import app, console, data_lock
-from flows.pipeline import settings as settings_mod
+from flows.cli.common import app, console, data_lock, fail, settings
 
 
 @app.command()
@@ -18,23 +18,21 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Print how far the sector diagnostic can be trusted and write data/out/evaluation/."""
-    from reports import evaluation as evaluation_mod
+    from flows.pipeline import outputs
 
-    cfg = settings_mod.load()
-    try:
-        frame = evaluation_mod.load(cfg.warehouse)
-    except evaluation_mod.EvaluationError as exc:
-        console.print(str(exc), markup=False, style="red")
-        raise typer.Exit(1) from exc
+    cfg = settings()
     with data_lock(cfg):
-        json_path, md_path = evaluation_mod.write(frame, cfg.data_dir / "out" / "evaluation")
+        try:
+            made = outputs.write_evaluation(cfg)
+        except outputs.OutputError as exc:
+            raise fail("No evaluation", str(exc)) from exc
     if as_json:
-        typer.echo(json.dumps(evaluation_mod.records(frame), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(made.records, ensure_ascii=False, indent=2))
         return
     table = Table(title="gpect evaluate")
     for column in ("family", "metric", "comparison", "value", "target", "status", "n"):
         table.add_column(column, justify="right" if column in ("value", "target", "n") else "left")
-    for r in evaluation_mod.records(frame):
+    for r in made.records:
         table.add_row(
             r["family"],
             r["metric"],
@@ -45,4 +43,4 @@ def evaluate(
             str(r["count"]),
         )
     console.print(table)
-    console.print(f"Written {json_path} and {md_path}", markup=False)
+    console.print(f"Written {' and '.join(escape(str(p)) for p in made.files)}")

@@ -1,12 +1,11 @@
-"""`gpect report`: per-town diagnostic reports (HTML site and PDF).
-
-The command calls the `reports` functions directly (no Prefect server to start); the Prefect flow
-`reports` (flows/reports_flow.py) runs the same functions, one task per town, for deployments.
-"""
+"""`gpect report` and `gpect export`: the per-town diagnostic site (and PDFs), and the open-data
+export, through the plain functions of `flows/pipeline/outputs.py` (which the Prefect flows call
+too)."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,12 +15,14 @@ from flows.cli.common import (
     JsonOpt,
     app,
     console,
+    data_lock,
+    fail,
     json_mode,
     print_json,
     progress_bar,
     require_extra,
+    settings,
 )
-from flows.pipeline import settings as settings_mod
 
 
 @app.command()
@@ -40,87 +41,69 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """Write the diagnostic of a town (or of every candidate town) to data/out/site/."""
-    with json_mode(as_json):
-        written = _report(town, all_towns, pdf)
-    if as_json:
-        print_json(written)
-
-
-def _report(town: str | None, all_towns: bool, pdf: bool) -> dict:
-    import duckdb
-
-    from reports import data, geo, site
-
     if (town is None) != all_towns:
         raise typer.BadParameter("give either a TOWN or --all", param_hint="TOWN")
     if pdf:
         require_extra("weasyprint", "pdf", "gpect report --pdf")
         require_extra("kaleido", "pdf", "gpect report --pdf")
-    cfg = settings_mod.load()
-    if not cfg.warehouse.exists():
-        console.print(
-            f"[red]No warehouse at {escape(str(cfg.warehouse))}[/red]: run `gpect build`."
-        )
-        raise typer.Exit(1)
+    from flows.pipeline import outputs
+
+    cfg = settings()
     started = time.perf_counter()
-    con = duckdb.connect(str(cfg.warehouse), read_only=True)
-    try:
-        if all_towns:
-            codes = data.town_codes(con)
-        else:
-            try:
-                codes = [data.resolve_town(con, town).code]
-            except data.TownLookupError as exc:
-                console.print(f"[red]No report[/red]: {escape(str(exc))}")
-                raise typer.Exit(1) from exc
-        layout = site.Layout(cfg.data_dir / "out")
-        site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
-        polygons = geo.Polygons(data.polygon_path(cfg.parsed_dir), preload=len(codes) > 1)
-        with progress_bar() as bar:
-            job = bar.add_task("Writing reports", total=len(codes))
-            pages = site.write_site(
-                con,
-                codes,
-                site_data,
-                polygons,
-                layout,
-                on_page=lambda code: bar.update(
-                    job, advance=1, description=f"Writing reports {code}"
-                ),
-            )
-        seconds = time.perf_counter() - started
-        largest = max(p.stat().st_size for p in pages)
-        console.print(
-            f"{len(pages)} page(s) written to {escape(str(layout.towns_dir))} in {seconds:.1f} s "
-            f"(largest {largest / 1e6:.2f} MB); index: {escape(str(layout.index))}"
-        )
-        if pdf:
-            # WeasyPrint and kaleido take ~1.5 s to import: only for --pdf.
-            from flows.runners import quiet_weasyprint
-            from reports import pdf as pdf_mod
-
-            quiet_weasyprint()
-
-            with progress_bar() as bar, pdf_mod.StaticCharts() as charts:
-                job = bar.add_task("Printing PDFs", total=len(codes))
-                pdfs = pdf_mod.write_pdfs(
-                    con,
-                    codes,
-                    site_data,
-                    polygons,
-                    layout,
-                    charts,
-                    on_pdf=lambda code: bar.update(
-                        job, advance=1, description=f"Printing PDF {code}"
+    with json_mode(as_json), data_lock(cfg):
+        try:
+            plan = outputs.plan_reports(cfg, None if all_towns else [town])
+            with progress_bar() as bar:
+                job = bar.add_task("Writing reports", total=len(plan.codes))
+                pages = outputs.write_pages(
+                    plan,
+                    on_page=lambda code: bar.update(
+                        job, advance=1, description=f"Writing reports {code}"
                     ),
                 )
-            console.print(f"{len(pdfs)} PDF(s) written to {escape(str(layout.pdf_dir))}")
-    finally:
-        con.close()
-    return {
-        "towns": codes,
-        "pages": [str(p) for p in pages],
-        "index": str(layout.index),
-        "pdfs": [str(p) for p in pdfs] if pdf else [],
-        "seconds": round(time.perf_counter() - started, 2),
-    }
+            largest = max(p.stat().st_size for p in pages)
+            console.print(
+                f"{len(pages)} page(s) written to {escape(str(plan.layout.towns_dir))} in "
+                f"{time.perf_counter() - started:.1f} s (largest {largest / 1e6:.2f} MB); "
+                f"index: {escape(str(plan.layout.index))}"
+            )
+            pdfs = []
+            if pdf:
+                with progress_bar() as bar:
+                    job = bar.add_task("Printing PDFs", total=len(plan.codes))
+                    pdfs = outputs.write_pdfs(
+                        plan,
+                        on_pdf=lambda code: bar.update(
+                            job, advance=1, description=f"Printing PDF {code}"
+                        ),
+                    )
+                console.print(f"{len(pdfs)} PDF(s) written to {escape(str(plan.layout.pdf_dir))}")
+        except outputs.OutputError as exc:
+            raise fail("No report", str(exc)) from exc
+    if as_json:
+        result = outputs.ReportsResult(
+            plan.codes, pages, plan.layout.index, pdfs, time.perf_counter() - started
+        )
+        print_json(result.as_json())
+
+
+@app.command()
+def export(
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default data/out/export).")
+    ] = None,
+) -> None:
+    """Write the marts as Parquet and CSV, towns and catchments as GeoPackage and GeoParquet, and
+    datapackage.json describing every table (types, units, French and English descriptions,
+    licences, sources with sha256)."""
+    from flows.pipeline import outputs
+
+    cfg = settings()
+    with data_lock(cfg):
+        try:
+            with console.status("Exporting the marts, the GeoPackage and datapackage.json…"):
+                written = outputs.write_export(cfg, out)
+        except outputs.OutputError as exc:
+            raise fail("Export failed", str(exc)) from exc
+    target = out or outputs.out_dir(cfg) / "export"
+    console.print(f"{len(written)} files written to {escape(str(target))}")

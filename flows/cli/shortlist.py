@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,8 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from flows.cli.common import JsonOpt, app, console, json_mode, print_json
-from flows.pipeline import settings as settings_mod
+from flows.cli.common import JsonOpt, app, console, data_lock, fail, json_mode, print_json, settings
 
 if TYPE_CHECKING:
     from reports import shortlist as shortlist_mod
@@ -61,55 +59,27 @@ def shortlist(
 
 
 def _shortlist(candidates, top, select, seed, draws, bundle) -> dict:
-    from connectors import candidates as candidates_mod
-    from reports import shortlist as shortlist_mod
+    from flows.pipeline import outputs
 
-    start = time.perf_counter()
-    cfg = settings_mod.load()
+    cfg = settings()
     status = console.status("Reading the warehouse…")
-    status.start()
-    try:
-        params = shortlist_mod.parameters(cfg.shortlist)
-        inputs = shortlist_mod.load_inputs(cfg.warehouse)
-        chosen = None
-        if candidates is not None:
-            try:
-                lines = candidates_mod.read_file(candidates)
-            except candidates_mod.CandidatesError as exc:
-                raise shortlist_mod.ShortlistError(str(exc)) from exc
-            chosen = shortlist_mod.resolve_candidates(lines, inputs.profile)
-        status.update(
-            f"Ranking {len(chosen or inputs.profile)} towns over "
-            f"{draws or int(params['draws']):,} Monte Carlo draws…"
-        )
-        result = shortlist_mod.make_shortlist(
-            inputs, params, candidates=chosen, top=top, select=select, draws=draws, seed=seed
-        )
-    except shortlist_mod.ShortlistError as exc:
-        status.stop()
-        console.print(f"[red]Shortlist failed[/red]: {escape(str(exc))}")
-        raise typer.Exit(1) from exc
-    status.update("Writing the workbook, the CSV files and the page…")
-
-    from reports.shortlist_page import write_page
-    from reports.shortlist_workbook import write_bundle, write_workbook
-
-    out = cfg.data_dir / "out"
-    written = [
-        write_workbook(result, out / "shortlist" / "shortlist.xlsx", cfg.site_url),
-        shortlist_mod.write_csv(result, out / "shortlist" / "shortlist.csv"),
-        shortlist_mod.write_csv_fr(result, out / "shortlist" / "shortlist_excel_fr.csv"),
-        write_page(result, out / "site"),
-    ]
-    status.stop()
-    if bundle:
-        if not (out / "site" / "towns").is_dir():
-            console.print(
-                "[yellow]No town pages yet[/yellow]: the zip carries the workbook and the "
-                "shortlist page only; run `gpect report --all` first for working links."
+    with data_lock(cfg), status:
+        try:
+            made = outputs.write_shortlist(
+                cfg,
+                candidates_file=candidates,
+                top=top,
+                select=select,
+                seed=seed,
+                draws=draws,
+                bundle=bundle,
+                on_status=status.update,
             )
-        with console.status("Zipping the workbook and the site…"):
-            written.append(write_bundle(out, out / "gpect_shortlist.zip"))
+        except outputs.OutputError as exc:
+            raise fail("Shortlist failed", str(exc)) from exc
+    result = made.shortlist
+    for warning in made.warnings:
+        console.print(f"[yellow]Note[/yellow]: {escape(warning)}")
     _print_top(result, top)
     if result.selected is not None:
         picks = ", ".join(f"{r.town_label} ({r.rank})" for r in result.selected.itertuples())
@@ -121,11 +91,11 @@ def _shortlist(candidates, top, select, seed, draws, bundle) -> dict:
                     f"{100 * r.covered_share:.0f} % par {r.covered_by}"
                 )
             )
-    for path in written:
+    for path in made.files:
         console.print(Text(f"  {path}"))
     console.print(
         f"{len(result.table)} towns ranked, {result.monte_carlo.draws} draws, "
-        f"in {time.perf_counter() - start:.1f} s"
+        f"in {made.seconds:.1f} s"
     )
     columns = [
         "rank",
@@ -147,8 +117,8 @@ def _shortlist(candidates, top, select, seed, draws, bundle) -> dict:
         ],
         "selected": None if result.selected is None else result.selected["town_code"].tolist(),
         "draws": result.monte_carlo.draws,
-        "files": [str(p) for p in written],
-        "seconds": round(time.perf_counter() - start, 2),
+        "files": [str(p) for p in made.files],
+        "seconds": round(made.seconds, 2),
     }
 
 

@@ -4,39 +4,14 @@ town for pages and PDFs, parameter descriptions in the deployment schemas."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter
+from helpers import artifacts_of, run_of
 
 from flows.build_flow import build_warehouse
 from flows.refresh_flow import refresh
 from flows.reports_flow import reports
 
 pytestmark = pytest.mark.realdata
-
-
-def artifacts_of(flow_run_id) -> dict[str, object]:
-    async def read():
-        async with get_client() as client:
-            found = await client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(like_="gpect-")),
-                flow_run_filter=FlowRunFilter(id={"any_": [flow_run_id]}),
-            )
-            return {a.key: a for a in found}
-
-    return asyncio.run(read())
-
-
-def run_of(state):
-    async def read():
-        async with get_client() as client:
-            run = await client.read_flow_run(state.state_details.flow_run_id)
-            tasks = await client.read_task_runs()
-            return run, sorted(t.name for t in tasks if t.flow_run_id == run.id)
-
-    return asyncio.run(read())
 
 
 def test_refresh_run_has_a_readable_name_and_says_what_changed(

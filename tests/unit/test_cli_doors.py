@@ -55,11 +55,11 @@ MISTAKES = [
     (["shortlist", "--candidates", "missing.txt"], {}, 1, "Shortlist failed"),
     (["sources"], {"GPECT_TASK_RUNNER": "foo"}, 2, "GPECT_TASK_RUNNER must be one of thread, dask"),
     (["sources"], {"GPECT_SITE_URL": "gpect.example.org"}, 2, "GPECT_SITE_URL must be an http(s)"),
-    (["report", "Nevers"], {}, 1, "No warehouse at"),
+    (["report", "Nevers"], {}, 1, "no warehouse at"),
     (["report"], {}, 2, "give either a TOWN or --all"),
-    (["export"], {}, 1, "No warehouse yet"),
+    (["export"], {}, 1, "no warehouse at"),
     (["evaluate"], {}, 1, "gpect build"),
-    (["report", "Nevers", "--json"], {}, 1, "No warehouse at"),
+    (["report", "Nevers", "--json"], {}, 1, "no warehouse at"),
 ]
 
 

@@ -9,6 +9,7 @@ from prefect.flows import Flow, load_flow_from_entrypoint
 from prefect.utilities.callables import parameter_schema
 
 from flows.build_flow import build_warehouse
+from flows.diagnostic_flow import diagnostic
 from flows.pipeline.settings import REPO_ROOT
 from flows.refresh_flow import refresh
 from flows.reports_flow import reports
@@ -19,7 +20,12 @@ DEPLOYMENTS = {d["name"]: d for d in CONFIG["deployments"]}
 
 def test_every_deployment_has_the_keys_a_process_worker_needs():
     assert CONFIG["name"] == "gpect" and CONFIG["prefect-version"] == "3.8.8"
-    assert set(DEPLOYMENTS) == {"refresh-weekly", "build-on-demand", "reports-on-demand"}
+    assert set(DEPLOYMENTS) == {
+        "diagnostic-weekly",
+        "refresh-on-demand",
+        "build-on-demand",
+        "reports-on-demand",
+    }
     for name, deployment in DEPLOYMENTS.items():
         assert deployment["entrypoint"].count(":") == 1, name
         assert deployment["work_pool"]["name"] == "gpect-process", name
@@ -28,7 +34,7 @@ def test_every_deployment_has_the_keys_a_process_worker_needs():
 
 def test_schedules_are_valid_crons_in_paris_time():
     schedules = [s for d in DEPLOYMENTS.values() for s in d.get("schedules", [])]
-    assert [s["cron"] for s in DEPLOYMENTS["refresh-weekly"]["schedules"]] == ["0 5 * * 1"]
+    assert [s["cron"] for s in DEPLOYMENTS["diagnostic-weekly"]["schedules"]] == ["0 5 * * 1"]
     for schedule in schedules:
         assert schedule["timezone"] == "Europe/Paris"
         CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])  # raises if invalid
@@ -46,10 +52,10 @@ def test_entrypoint_imports_and_names_a_flow_accepting_its_parameters(name):
     flow.validate_parameters(deployment.get("parameters") or {})
 
 
-def test_the_weekly_refresh_builds_when_something_changed():
-    refresh = DEPLOYMENTS["refresh-weekly"]
-    assert refresh["entrypoint"] == "flows/refresh_flow.py:refresh"
-    assert refresh["parameters"] == {"build": True}
+def test_the_weekly_run_is_the_whole_chain_of_gpect_run():
+    weekly = DEPLOYMENTS["diagnostic-weekly"]
+    assert weekly["entrypoint"] == "flows/diagnostic_flow.py:diagnostic"
+    assert DEPLOYMENTS["refresh-on-demand"]["parameters"] == {"build": True}
 
 
 def test_the_pull_step_names_no_absolute_directory():
@@ -66,7 +72,7 @@ def test_the_pull_step_names_no_absolute_directory():
 def test_flows_and_pdf_tasks_have_timeouts():
     from flows.reports_flow import town_pdf_task
 
-    for flow in (refresh, build_warehouse, reports):
+    for flow in (diagnostic, refresh, build_warehouse, reports):
         assert flow.timeout_seconds and flow.timeout_seconds >= 3600, flow.name
     # PDFs run in the flow's thread, where a timeout interrupts them
     assert town_pdf_task.timeout_seconds == 600
@@ -75,6 +81,7 @@ def test_flows_and_pdf_tasks_have_timeouts():
 @pytest.mark.parametrize(
     ("flow", "names"),
     [
+        (diagnostic, {"candidates", "force", "pdf", "mirror"}),
         (refresh, {"datasets", "vintages", "force", "build", "mirror"}),
         (build_warehouse, {"candidates", "force"}),
         (reports, {"towns", "pdf"}),

@@ -700,10 +700,11 @@ def test_cli_needs_a_town_or_all(cli):
 
 
 def test_flow_task_writes_the_page(data_dir, con):
+    from flows.pipeline import outputs
     from flows.reports_flow import town_page_task
 
     cfg = load().with_overrides(data_dir=data_dir)
-    site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
-    path = town_page_task.fn("02168", site_data, cfg)
+    plan = outputs.plan_reports(cfg, ["02168"])
+    path = town_page_task.fn("02168", plan)
     assert path == data_dir / "out" / "site" / "towns" / "02168.html"
     assert "Château-Thierry" in path.read_text(encoding="utf-8")

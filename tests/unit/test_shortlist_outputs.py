@@ -427,4 +427,4 @@ def test_command_json_is_the_only_thing_on_stdout(data_dir):
     assert len(payload["selected"]) == 2 and payload["draws"] == 50
     assert str(data_dir / "out" / "shortlist" / "shortlist_excel_fr.csv") in payload["files"]
     assert str(data_dir / "out" / "gpect_shortlist.zip") in payload["files"]
-    assert "No town pages yet" in got.stderr  # the human messages went to stderr
+    assert "no town pages yet" in got.stderr  # the human messages went to stderr

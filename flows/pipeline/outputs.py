@@ -1,0 +1,330 @@
+"""What a published warehouse becomes, as plain functions: the report site (and its PDFs), the
+jury shortlist, the diagnostic's evaluation files and the open-data export.
+
+Every function takes the settings it was given (never re-reads the environment) and holds the
+data directory's lock while it writes (the lock is re-entrant, so `run()` holding it around the
+whole chain costs nothing here). A mistake a user can fix (no warehouse yet, an unknown town, a
+refused candidates file) raises `OutputError` with a one-line message the doors print as is.
+
+The site is rendered in three steps (`plan_reports`, a page per town, `write_index`), so that the
+CLI loops over towns in one process (`write_reports`) while the Prefect flow maps one task per
+town over the very same functions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flows.pipeline import lock
+from flows.pipeline.settings import REPO_ROOT, Settings
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from reports import data, site
+
+REPORTS_DIR = REPO_ROOT / "reports"
+
+Tick = Callable[[str], None]
+
+
+class OutputError(RuntimeError):
+    """An output cannot be written for a reason the user can fix; the message says how."""
+
+
+def writing(cfg: Settings, what: str):
+    """The data directory's lock while an output is written."""
+    return lock.hold(cfg.data_dir, timeout=cfg.lock_timeout, command=f"gpect {what}")
+
+
+def out_dir(cfg: Settings) -> Path:
+    return cfg.data_dir / "out"
+
+
+def connect(cfg: Settings) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    if not cfg.warehouse.exists():
+        raise OutputError(f"no warehouse at {cfg.warehouse}: run `gpect build` first")
+    return duckdb.connect(str(cfg.warehouse), read_only=True)
+
+
+# ---- the report site -----------------------------------------------------------------------
+
+
+@dataclass
+class ReportPlan:
+    """What every page of one rendering shares: the towns, the site-wide data, where to write."""
+
+    cfg: Settings
+    codes: list[str]
+    site_data: data.SiteData
+    layout: site.Layout
+
+
+@dataclass
+class ReportsResult:
+    towns: list[str]
+    pages: list[Path]
+    index: Path
+    pdfs: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_json(self) -> dict:
+        return {
+            "towns": self.towns,
+            "pages": [str(p) for p in self.pages],
+            "index": str(self.index),
+            "pdfs": [str(p) for p in self.pdfs],
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def plan_reports(cfg: Settings, towns: list[str] | None = None) -> ReportPlan:
+    """Resolve the towns (INSEE codes or names; None: every candidate town), load the site-wide
+    data once and prepare the site's shared assets."""
+    from reports import data, site
+
+    con = connect(cfg)
+    try:
+        if towns:
+            try:
+                codes = [data.resolve_town(con, town).code for town in towns]
+            except data.TownLookupError as exc:
+                raise OutputError(f"no report: {exc}") from exc
+        else:
+            codes = data.town_codes(con)
+        site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
+    finally:
+        con.close()
+    layout = site.Layout(out_dir(cfg))
+    site.prepare(site_data, layout, codes)
+    return ReportPlan(cfg, codes, site_data, layout)
+
+
+def _polygons(cfg: Settings, preload: bool):
+    from reports import data, geo
+
+    return geo.Polygons(data.polygon_path(cfg.parsed_dir), preload=preload)
+
+
+def write_town_page(plan: ReportPlan, code: str) -> Path:
+    """One town's page, with its own warehouse connection (what a per-town task runs)."""
+    from reports import site
+
+    with writing(plan.cfg, f"report {code}"):
+        con = connect(plan.cfg)
+        try:
+            return site.write_town_page(
+                con, code, plan.site_data, _polygons(plan.cfg, False), plan.layout
+            )
+        finally:
+            con.close()
+
+
+def write_index(plan: ReportPlan) -> Path:
+    from reports import site
+
+    with writing(plan.cfg, "report --all"):
+        return site.write_index(plan.site_data, plan.layout)
+
+
+def write_pages(plan: ReportPlan, on_page: Tick | None = None) -> list[Path]:
+    """Every planned town's page in one pass (data loaded once, pages rendered in parallel
+    processes), then the index."""
+    from reports import site
+
+    with writing(plan.cfg, "report"):
+        con = connect(plan.cfg)
+        try:
+            polygons = _polygons(plan.cfg, len(plan.codes) > 1)
+            return site.write_site(
+                con, plan.codes, plan.site_data, polygons, plan.layout, on_page=on_page
+            )
+        finally:
+            con.close()
+
+
+def write_pdfs(
+    plan: ReportPlan,
+    codes: list[str] | None = None,
+    on_pdf: Tick | None = None,
+    each: Callable[[Callable[[], Path], str], Path] | None = None,
+) -> list[Path]:
+    """The PDFs of `codes` (default: the plan's towns) through one headless browser session.
+    `each(write, code)` runs each town's write (a Prefect door names it as its own task)."""
+    from reports import data
+    from reports import pdf as pdf_mod
+
+    quiet_weasyprint()
+    codes = plan.codes if codes is None else codes
+    paths = []
+    with writing(plan.cfg, "report --pdf"):
+        con = connect(plan.cfg)
+        try:
+            polygons = _polygons(plan.cfg, len(codes) > 1)
+            towns = data.load_towns(con, codes)
+            with pdf_mod.StaticCharts() as charts:
+                for code in codes:
+
+                    def write(code: str = code) -> Path:
+                        return pdf_mod.write_pdf(
+                            towns[code], plan.site_data, polygons, plan.layout, charts
+                        )
+
+                    paths.append(write() if each is None else each(write, code))
+                    if on_pdf is not None:
+                        on_pdf(code)
+        finally:
+            con.close()
+    return paths
+
+
+def quiet_weasyprint() -> None:
+    """WeasyPrint logs a warning for every CSS property it ignores (the site's stylesheet is
+    shared with browsers): ~2,760 lines per PDF. Only its errors are kept."""
+    import logging
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+def write_reports(
+    cfg: Settings,
+    towns: list[str] | None = None,
+    *,
+    pdf: bool = False,
+    on_page: Tick | None = None,
+    on_pdf: Tick | None = None,
+) -> ReportsResult:
+    """The pages of `towns` (None: every candidate town) and the index; with `pdf`, their PDFs."""
+    started = time.perf_counter()
+    with writing(cfg, "report"):
+        plan = plan_reports(cfg, towns)
+        pages = write_pages(plan, on_page)
+        pdfs = write_pdfs(plan, on_pdf=on_pdf) if pdf else []
+    return ReportsResult(
+        plan.codes, pages, plan.layout.index, pdfs, seconds=time.perf_counter() - started
+    )
+
+
+# ---- the jury shortlist --------------------------------------------------------------------
+
+
+@dataclass
+class ShortlistResult:
+    shortlist: object  # reports.shortlist.Shortlist (pandas is imported only when it is made)
+    files: list[Path]
+    warnings: list[str]
+    seconds: float
+
+
+def write_shortlist(
+    cfg: Settings,
+    *,
+    candidates_file: Path | None = None,
+    top: int = 15,
+    select: int | None = None,
+    seed: int | None = None,
+    draws: int | None = None,
+    bundle: bool = False,
+    on_status: Tick | None = None,
+) -> ShortlistResult:
+    """Rank the candidate towns, write the jury workbook, both CSV variants and the shortlist
+    page; with `bundle`, a zip carrying the workbook and the site together."""
+    from connectors import candidates as candidates_mod
+    from reports import shortlist as shortlist_mod
+
+    status = on_status or (lambda _: None)
+    started = time.perf_counter()
+    connect(cfg).close()
+    with writing(cfg, "shortlist"):
+        status("Reading the warehouse…")
+        try:
+            params = shortlist_mod.parameters(cfg.shortlist)
+            inputs = shortlist_mod.load_inputs(cfg.warehouse)
+            chosen = None
+            if candidates_file is not None:
+                try:
+                    lines = candidates_mod.read_file(candidates_file)
+                except candidates_mod.CandidatesError as exc:
+                    raise shortlist_mod.ShortlistError(str(exc)) from exc
+                chosen = shortlist_mod.resolve_candidates(lines, inputs.profile)
+            status(
+                f"Ranking {len(chosen or inputs.profile)} towns over "
+                f"{draws or int(params['draws']):,} Monte Carlo draws…"
+            )
+            result = shortlist_mod.make_shortlist(
+                inputs, params, candidates=chosen, top=top, select=select, draws=draws, seed=seed
+            )
+        except shortlist_mod.ShortlistError as exc:
+            raise OutputError(f"shortlist failed: {exc}") from exc
+        status("Writing the workbook, the CSV files and the page…")
+        from reports.shortlist_page import write_page
+        from reports.shortlist_workbook import write_bundle, write_workbook
+
+        out = out_dir(cfg)
+        files = [
+            write_workbook(result, out / "shortlist" / "shortlist.xlsx", cfg.site_url),
+            shortlist_mod.write_csv(result, out / "shortlist" / "shortlist.csv"),
+            shortlist_mod.write_csv_fr(result, out / "shortlist" / "shortlist_excel_fr.csv"),
+            write_page(result, out / "site"),
+        ]
+        warnings = []
+        if bundle:
+            if not (out / "site" / "towns").is_dir():
+                warnings.append(
+                    "no town pages yet: the zip carries the workbook and the shortlist page "
+                    "only; run `gpect report --all` first for working links"
+                )
+            status("Zipping the workbook and the site…")
+            files.append(write_bundle(out, out / "gpect_shortlist.zip"))
+    return ShortlistResult(result, files, warnings, time.perf_counter() - started)
+
+
+# ---- the evaluation and the export ---------------------------------------------------------
+
+
+@dataclass
+class EvaluationResult:
+    records: list[dict]
+    files: list[Path]
+
+
+def write_evaluation(cfg: Settings) -> EvaluationResult:
+    """evaluation.json and evaluation.md from the warehouse's backtest mart."""
+    from reports import evaluation as evaluation_mod
+
+    try:
+        frame = evaluation_mod.load(cfg.warehouse)
+    except evaluation_mod.EvaluationError as exc:
+        raise OutputError(str(exc)) from exc
+    with writing(cfg, "evaluate"):
+        files = evaluation_mod.write(frame, out_dir(cfg) / "evaluation")
+    return EvaluationResult(evaluation_mod.records(frame), list(files))
+
+
+def write_export(cfg: Settings, target: Path | None = None) -> dict[str, Path]:
+    """The marts as Parquet and CSV, towns and catchments as GeoPackage and GeoParquet, and
+    datapackage.json, in `target` (default data/out/export)."""
+    from connectors import parse
+    from reports.export import ExportError, export
+
+    connect(cfg).close()
+    polygons, _, _ = parse.parsed_paths(cfg.parsed_dir, "commune_polygons", "cog2018")
+    if not polygons.is_file():
+        raise OutputError(
+            f"no commune polygons at {polygons}: run `gpect fetch -d commune_polygons`"
+        )
+    target = target or out_dir(cfg) / "export"
+    with writing(cfg, "export"):
+        try:
+            return export(
+                cfg.warehouse, polygons, target, raw_dir=cfg.raw_dir, parsed_dir=cfg.parsed_dir
+            )
+        except ExportError as exc:
+            raise OutputError(f"export refused: {exc}") from exc
