@@ -69,6 +69,11 @@ def listener(bar: Progress):
         def item_done(self, step: str, item: str, total: int) -> None:
             bar.update(self.job, description=f"{STEP_LABELS[step]} {escape(item)} ({total})")
 
+        def close(self) -> None:
+            """The summary table says how each step ended: no bar is left on screen."""
+            if self.job is not None:
+                bar.update(self.job, visible=False)
+
     return Bars()
 
 
@@ -128,16 +133,16 @@ def run(
     where = cfg.mirror or "official URLs"
     with json_mode(as_json), data_lock(cfg), progress_bar() as bar:
         console.print(f"Fetching from [bold]{escape(where)}[/bold] into {escape(str(cfg.raw_dir))}")
+        bars = listener(bar)
         try:
-            result = run_mod.run(
-                cfg, candidates=codes, force=force, pdf=pdf, listener=listener(bar)
-            )
+            result = run_mod.run(cfg, candidates=codes, force=force, pdf=pdf, listener=bars)
         except build_mod.BuildError as exc:
             bar.stop()
             raise fail("Build failed", str(exc)) from exc
         except outputs.OutputError as exc:
             bar.stop()
             raise fail("Output failed", str(exc)) from exc
+        bars.close()
     if as_json:
         print_json(result.as_json(cfg))
     else:

@@ -124,3 +124,17 @@ def test_gpect_build_stops_with_a_clear_message_when_the_data_dir_is_busy(
     text = " ".join(result.output.split())
     assert "Waiting up to 0.3 s" in text
     assert f"in use by pid {holder.pid}" in text and "test holder" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run"], ["report", "--all"], ["shortlist"], ["export"], ["evaluate"]],
+    ids=" ".join,
+)
+def test_every_command_that_writes_waits_for_the_lock(tmp_path, holder, monkeypatch, args):
+    monkeypatch.setenv("GPECT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GPECT_LOCK_TIMEOUT", "0.2")
+    result = CliRunner().invoke(app, args)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 3, text
+    assert f"in use by pid {holder.pid}" in text
