@@ -27,10 +27,8 @@ import duckdb
 from connectors import candidates as candidates_mod
 from connectors import parse, registry
 from flows.pipeline import diagnostic
-from flows.pipeline.settings import REPO_ROOT, Settings
+from flows.pipeline.settings import REFERENCE_DIR, REPO_ROOT, SQL_DIR, Settings
 
-SQL_DIR = REPO_ROOT / "sql"
-REFERENCE_DIR = REPO_ROOT / "data" / "reference"
 LAYERS = ("staging", "intermediate", "marts")
 PREFIXES = {"staging": "stg_", "intermediate": "int_", "marts": "mart_", "checks": "check_"}
 HEADER_KEYS = ("purpose:", "grain:", "upstream:")

@@ -19,11 +19,19 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors import parse, registry
 from connectors.rawstore import write_json_atomic
-from flows.pipeline import build as build_mod
-from flows.pipeline.settings import REPO_ROOT, Settings
+from flows.pipeline.settings import REFERENCE_DIR, REPO_ROOT, SQL_DIR, Settings
+
+if TYPE_CHECKING:
+    from flows.pipeline import build as build_mod
+
+# The Python side of the build: the build itself and the diagnostic's Python models. Hashed, not
+# imported, so that deciding nothing changed loads neither DuckDB nor pandas.
+PIPELINE_DIR = Path(__file__).parent
+BUILD_CODE = (PIPELINE_DIR / "build.py", *sorted((PIPELINE_DIR / "diagnostic").glob("*.py")))
 
 PUBLISHED = "@published"
 
@@ -50,15 +58,15 @@ def warehouse_inputs(
     params: dict[str, float],
     candidates: list[str] | None,
     *,
-    sql_dir: Path = build_mod.SQL_DIR,
-    reference_dir: Path = build_mod.REFERENCE_DIR,
+    sql_dir: Path = SQL_DIR,
+    reference_dir: Path = REFERENCE_DIR,
 ) -> dict[str, str]:
     """Everything `flows.pipeline.build.build` reads, as input name → token."""
     items = {
         "params": json.dumps(params, sort_keys=True),
         "candidates": json.dumps(candidates),
-        "code:flows/pipeline/build.py": content(Path(build_mod.__file__)),
     }
+    items |= {f"code:{p.relative_to(REPO_ROOT)}": content(p) for p in BUILD_CODE}
     items |= {f"sql:{k}": v for k, v in hashed(sql_dir.rglob("*.sql"), sql_dir).items()}
     items |= {
         f"reference:{k}": v for k, v in hashed(reference_dir.glob("*.csv"), reference_dir).items()
@@ -146,6 +154,8 @@ def build_if_stale(
     reason = "forced" if force else stale_reason(settings.warehouse, inputs)
     if reason is None:
         return WarehouseOutcome(False, "inputs unchanged since the last build", None)
+    from flows.pipeline import build as build_mod
+
     result = build_mod.build(settings, settings.build_parameters, candidates)
     record(result.path, inputs)
     return WarehouseOutcome(True, reason, result)

@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # connectors.http loads requests (0.2 s): only when settings 
     from connectors.http import HttpConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+SQL_DIR = REPO_ROOT / "sql"
+REFERENCE_DIR = REPO_ROOT / "data" / "reference"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
