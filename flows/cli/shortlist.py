@@ -69,7 +69,7 @@ def _shortlist(candidates, top, select, seed, draws, bundle) -> dict:
     status = console.status("Reading the warehouse…")
     status.start()
     try:
-        params = shortlist_mod.parameters(cfg.shortlist)
+        params = cfg.shortlist
         inputs = shortlist_mod.load_inputs(cfg.warehouse)
         chosen = None
         if candidates is not None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from connectors import parse, registry
 from connectors.rawstore import write_json_atomic
 from flows.pipeline import build as build_mod
+from flows.pipeline import parameters
 from flows.pipeline.settings import REPO_ROOT, Settings
 
 PUBLISHED = "@published"
@@ -56,6 +57,7 @@ def warehouse_inputs(
     """Everything `flows.pipeline.build.build` reads, as input name → token."""
     items = {
         "params": json.dumps(params, sort_keys=True),
+        "parameter catalogue": json.dumps(parameters.catalogue(params)),
         "candidates": json.dumps(candidates),
         "code:flows/pipeline/build.py": content(Path(build_mod.__file__)),
     }
