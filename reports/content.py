@@ -15,43 +15,6 @@ from reports.charts import Figure
 from reports.data import SiteData, TownData, recommended_count
 from reports.geo import Ring
 
-PARAMETER_LABELS = {
-    "catchment_minutes": ("Temps d'accès maximal de la zone", "min"),
-    "detour_factor": ("Coefficient de détour appliqué à la distance à vol d'oiseau", ""),
-    "speed_kmh": ("Vitesse moyenne supposée", "km/h"),
-    "band1_minutes": ("Accessibilité (E2SFCA) : fin de la 1re tranche", "min"),
-    "band2_minutes": ("Accessibilité (E2SFCA) : fin de la 2e tranche", "min"),
-    "band1_weight": ("Accessibilité : poids de la 1re tranche", ""),
-    "band2_weight": ("Accessibilité : poids de la 2e tranche", ""),
-    "band3_weight": ("Accessibilité : poids de la 3e tranche", ""),
-    "secret_upper_bound": ("Borne des cellules secrètes BMO (valeur publiée minimale)", ""),
-    "bmo_window_waves": ("Vagues BMO cumulées par le diagnostic", ""),
-    "bmo_window_end": ("Dernière vague de la fenêtre (0 : la plus récente)", ""),
-    "weight_specialisation": ("Poids de la spécialisation", ""),
-    "weight_difficulty": ("Poids de la difficulté de recrutement", ""),
-    "weight_supply_gap": ("Poids de l'écart à l'offre de formation", ""),
-    "weight_market": ("Poids de la taille du marché", ""),
-    "component_cap_ratio": ("Plafond de chaque composante (rapport à la référence nationale)", ""),
-    "recommended_sectors": ("Filières recommandées par ville", ""),
-    "max_cohort_share_of_hiring": (
-        "Part maximale des projets de recrutement annuels qu'une cohorte peut occuper",
-        "",
-    ),
-    "market_saturation_ratio": (
-        "Multiple du marché minimal au-delà duquel la taille du marché n'ajoute rien",
-        "",
-    ),
-    "min_readable_projects": ("Projets par an en dessous desquels une filière n'est pas lue", ""),
-    "nomenclature_break_tolerance": (
-        "Variation de la part nationale d'une filière au-delà de laquelle son évolution à travers "
-        "la rupture FAP 2009 / FAP 2021 est signalée",
-        "",
-    ),
-    "rank_draws": ("Tirages du rééchantillonnage (intervalles de rang)", ""),
-    "rank_seed": ("Graine du rééchantillonnage", ""),
-    "weight_concentration": ("Concentration de la loi de Dirichlet des poids tirés", ""),
-    "turnkey_learners": ("Apprenants du concept « clef en main » (cohorte de référence)", ""),
-}
 # What each figure of mart_diagnostic__evaluation measures, in French: label and one sentence.
 EVALUATION_METRICS = {
     ("split_half", "top1_agreement"): (
@@ -1098,7 +1061,7 @@ def vintages_table(site: SiteData) -> Table:
 def methode(town: TownData, site: SiteData) -> dict[str, Any]:
     params = []
     for name, value in site.parameters.items():
-        label, unit = PARAMETER_LABELS.get(name, (name, ""))
+        label, unit = site.parameter_labels[name]
         shown = fmt.number(value, 2 if value % 1 else 0)
         params.append([label, f"{shown} {unit}".strip(), name])
     quality = site.quality

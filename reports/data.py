@@ -284,6 +284,8 @@ def provenance(datasets: list[str], raw_dir: Path, parsed_dir: Path) -> list[Sou
 class SiteData:
     built_at: str
     parameters: dict[str, float]
+    # Build parameter → (French label, unit), from meta_parameters.
+    parameter_labels: dict[str, tuple[str, str]]
     quality: pd.DataFrame
     sources: list[SourceVintage]
     towns: pd.DataFrame
@@ -306,6 +308,9 @@ def load_site(con: duckdb.DuckDBPyConnection, raw_dir: Path, parsed_dir: Path) -
     return SiteData(
         built_at=str(meta[0]["built_at"])[:16],
         parameters=parameters,
+        parameter_labels={
+            r["name"]: (r["label_fr"], r["unit"]) for r in records(query(con, "parameters"))
+        },
         quality=query(con, "quality"),
         sources=provenance(used, raw_dir, parsed_dir),
         towns=query(con, "towns_index", top=recommended_count(parameters)),

@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from connectors import candidates, cells
-from reports.shortlist_parameters import DEFAULT_PARAMETERS
 
 NORMALISATIONS = ("minmax", "zscore", "rank")
 NORMALISATION_LABELS = {
@@ -156,18 +155,6 @@ class ShortlistError(ValueError):
 
 
 # --- Settings ----------------------------------------------------------------------------------
-
-
-def parameters(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
-    """The defaults updated with `overrides`; an unknown name is an error listing the valid ones."""
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(DEFAULT_PARAMETERS))
-    if unknown:
-        raise ShortlistError(
-            f"unknown shortlist settings {unknown} (GPECT_SHORTLIST_<NAME>); valid names: "
-            f"{', '.join(DEFAULT_PARAMETERS)}"
-        )
-    return {**DEFAULT_PARAMETERS, **{k: float(v) for k, v in overrides.items()}}
 
 
 def weights(params: Mapping[str, float]) -> np.ndarray:

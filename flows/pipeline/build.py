@@ -26,7 +26,7 @@ import duckdb
 
 from connectors import candidates as candidates_mod
 from connectors import parse, registry
-from flows.pipeline import diagnostic
+from flows.pipeline import diagnostic, parameters
 from flows.pipeline.settings import REFERENCE_DIR, REPO_ROOT, SQL_DIR, Settings
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -351,6 +351,7 @@ def build(
         register_reference(con, reference_dir)
         vintages = register_vintages(con, settings, reference_dir)
         register_parameters(con, params)
+        parameters.write(con, params)
         tables = {}
         for model in models:
             if entries is not None and codes is None and "param_candidates" in model.refs:

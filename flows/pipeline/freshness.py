@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from connectors import parse, registry
 from connectors.rawstore import write_json_atomic
+from flows.pipeline import parameters
 from flows.pipeline.settings import REFERENCE_DIR, REPO_ROOT, SQL_DIR, Settings
 
 if TYPE_CHECKING:
@@ -31,7 +32,11 @@ if TYPE_CHECKING:
 # The Python side of the build: the build itself and the diagnostic's Python models. Hashed, not
 # imported, so that deciding nothing changed loads neither DuckDB nor pandas.
 PIPELINE_DIR = Path(__file__).parent
-BUILD_CODE = (PIPELINE_DIR / "build.py", *sorted((PIPELINE_DIR / "diagnostic").glob("*.py")))
+BUILD_CODE = (
+    PIPELINE_DIR / "build.py",
+    PIPELINE_DIR / "parameters.py",
+    *sorted((PIPELINE_DIR / "diagnostic").glob("*.py")),
+)
 
 PUBLISHED = "@published"
 
@@ -64,6 +69,7 @@ def warehouse_inputs(
     """Everything `flows.pipeline.build.build` reads, as input name → token."""
     items = {
         "params": json.dumps(params, sort_keys=True),
+        "parameter catalogue": json.dumps(parameters.catalogue(params)),
         "candidates": json.dumps(candidates),
     }
     items |= {f"code:{p.relative_to(REPO_ROOT)}": content(p) for p in BUILD_CODE}

@@ -245,7 +245,7 @@ def write_shortlist(
     with writing(cfg, "shortlist"):
         status("Reading the warehouse…")
         try:
-            params = shortlist_mod.parameters(cfg.shortlist)
+            params = cfg.shortlist
             inputs = shortlist_mod.load_inputs(cfg.warehouse)
             chosen = None
             if candidates_file is not None:

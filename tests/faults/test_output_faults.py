@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from werkzeug import Response
 
 from connectors.cells import FORMULA_STARTS, safe_frame, safe_text
+from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
 from reports.shortlist_workbook import write_workbook
 
@@ -38,7 +39,7 @@ def hostile_inputs() -> sl.Inputs:
 
 @pytest.fixture(scope="module")
 def result() -> sl.Shortlist:
-    return sl.make_shortlist(hostile_inputs(), sl.parameters(), select=2, draws=100, top=2)
+    return sl.make_shortlist(hostile_inputs(), dict(SHORTLIST_DEFAULTS), select=2, draws=100, top=2)
 
 
 # gpect's own formulas (scores from the weights) are made of cell references, weight names,

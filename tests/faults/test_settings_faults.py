@@ -4,6 +4,7 @@ allowed range, before any command touches the data directory (no traceback, exit
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -55,7 +56,23 @@ BAD = {
     ),
     "an unknown shortlist setting": (
         {"GPECT_SHORTLIST_WEIGHT_BEAUTY": "1"},
-        ["GPECT_SHORTLIST_WEIGHT_BEAUTY is not a shortlist setting; valid names:"],
+        [
+            "GPECT_SHORTLIST_WEIGHT_BEAUTY is not a shortlist setting (did you mean "
+            "GPECT_SHORTLIST_WEIGHT_PARTNERS",
+            "fix or unset it (valid names: GPECT_SHORTLIST_WEIGHT_HIGHER_EDUCATION, ",
+        ],
+    ),
+    "a misspelt model setting": (
+        {"GPECT_CATCHMENT_MINUTE": "20"},
+        [
+            "GPECT_CATCHMENT_MINUTE is not a gpect setting (did you mean "
+            "GPECT_CATCHMENT_MINUTES or",
+            "README.md, section Settings, lists every variable",
+        ],
+    ),
+    "a setting that is not a URL": (
+        {"GPECT_SITE_URL": "ftp://example.org"},
+        ["GPECT_SITE_URL must be an http(s) URL, got 'ftp://example.org'"],
     ),
     "bands out of order": (
         {"GPECT_BAND2_MINUTES": "40"},
@@ -148,6 +165,32 @@ def test_commands_refuse_bad_settings_before_touching_the_data_directory(tmp_pat
         "s.csv",
         "shortlist",
     ]
+
+
+def test_a_shortlist_typo_stops_the_shortlist_command_at_once(tmp_path):
+    """Every shortlist setting is checked when the command starts, not after the warehouse is
+    read and the towns ranked."""
+    from flows.cli import app
+
+    start = time.perf_counter()
+    got = CliRunner().invoke(
+        app,
+        ["shortlist"],
+        env={
+            "GPECT_DATA_DIR": str(tmp_path),
+            "GPECT_SHORTLIST_DRAWZ": "500",
+            "COLUMNS": "300",
+        },
+    )
+    elapsed = time.perf_counter() - start
+    said = " ".join(got.output.split())
+    assert got.exit_code == 2, said
+    assert (
+        "GPECT_SHORTLIST_DRAWZ is not a shortlist setting (did you mean GPECT_SHORTLIST_DRAWS"
+        in said
+    )
+    assert elapsed < 1.0
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_mirror_option_that_does_not_exist_is_refused_before_fetching(tmp_path):

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, ImageStat
 from playwright.sync_api import sync_playwright
 
+from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import data, geo, site
 
 pytestmark = pytest.mark.realdata
@@ -343,7 +344,7 @@ def browser_site(real_site, warehouse):
     from reports import shortlist_page
 
     layout = real_site["layout"]
-    result = sl.make_shortlist(sl.load_inputs(warehouse.path), sl.parameters(), select=10)
+    result = sl.make_shortlist(sl.load_inputs(warehouse.path), dict(SHORTLIST_DEFAULTS), select=10)
     shortlist_page.write_page(result, layout.site_dir)
     site.write_index(real_site["site_data"], layout)
     con = duckdb.connect(str(warehouse.path), read_only=True)

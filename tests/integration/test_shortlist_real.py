@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
 from reports.shortlist_page import write_page
 from reports.shortlist_workbook import write_workbook
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.realdata
 def timed(warehouse):
     start = time.perf_counter()
     inputs = sl.load_inputs(warehouse.path)
-    result = sl.make_shortlist(inputs, sl.parameters(), select=10)
+    result = sl.make_shortlist(inputs, dict(SHORTLIST_DEFAULTS), select=10)
     return inputs, result, time.perf_counter() - start
 
 
@@ -100,5 +101,5 @@ def test_candidates_by_name_restrict_the_ranking(timed):
     names = inputs.profile.sort_values("town_code")["town_label"].head(5).str.upper().tolist()
     codes = sl.resolve_candidates(names, inputs.profile)
     assert len(codes) == 5
-    result = sl.make_shortlist(inputs, sl.parameters(), candidates=codes, draws=200)
+    result = sl.make_shortlist(inputs, dict(SHORTLIST_DEFAULTS), candidates=codes, draws=200)
     assert sorted(result.table["town_code"]) == codes

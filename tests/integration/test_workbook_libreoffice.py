@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from shortlist_synthetic import four_towns
 
+from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
 from reports.shortlist_workbook import write_workbook
 
@@ -45,7 +46,7 @@ def scores_by_code(rows: list[dict[str, str]]) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def result() -> sl.Shortlist:
-    return sl.make_shortlist(four_towns(), sl.parameters(), select=2, draws=100, top=2)
+    return sl.make_shortlist(four_towns(), dict(SHORTLIST_DEFAULTS), select=2, draws=100, top=2)
 
 
 def test_libreoffice_recomputes_gpect_scores_and_follows_a_new_weight(result, tmp_path):
@@ -65,7 +66,7 @@ def test_libreoffice_recomputes_gpect_scores_and_follows_a_new_weight(result, tm
     wb.save(changed)
     convert(changed, ALL_SHEETS_CSV, changed.parent)
     reweighted = sl.make_shortlist(
-        four_towns(), sl.parameters({"weight_social_need": 2.0}), select=2, draws=100, top=2
+        four_towns(), {**SHORTLIST_DEFAULTS, "weight_social_need": 2.0}, select=2, draws=100, top=2
     )
     want = dict(zip(reweighted.table["town_code"], reweighted.table["score"], strict=True))
     got = scores_by_code(sheet_rows(changed.parent, "shortlist", "Synthèse"))

@@ -17,6 +17,7 @@ from sqlkit import run_model
 from typer.testing import CliRunner
 
 from flows.cli import app
+from flows.pipeline import parameters
 from flows.pipeline.settings import MODEL_DEFAULTS, load
 from reports import data, geo, site
 
@@ -25,6 +26,7 @@ EVIL_COMMUNE = '<img src=x onerror="alert(2)">'
 EVIL_METIER = "</script><script>alert(3)</script>"
 SHA = "ab" * 32
 VINTAGES = ["2023", "2024", "2025"]
+BUILD_PARAMETERS = {**MODEL_DEFAULTS, "turnkey_learners": 80.0}
 
 
 def square(x: float, y: float) -> bytes:
@@ -294,7 +296,7 @@ def tables() -> dict[str, pd.DataFrame]:
         "meta_build": pd.DataFrame(
             {
                 "built_at": ["2026-01-02 03:04:05+00:00"],
-                "parameters": [json.dumps({**MODEL_DEFAULTS, "turnkey_learners": 80.0})],
+                "parameters": [json.dumps(BUILD_PARAMETERS)],
                 "vintages": [
                     json.dumps(
                         [{"dataset": "bmo", "vintage": v} for v in VINTAGES]
@@ -302,6 +304,9 @@ def tables() -> dict[str, pd.DataFrame]:
                     )
                 ],
             }
+        ),
+        "meta_parameters": pd.DataFrame(
+            parameters.catalogue(BUILD_PARAMETERS), columns=parameters.COLUMNS
         ),
         "ref_vintages": pd.DataFrame(
             {

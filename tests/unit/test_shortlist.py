@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 from shortlist_synthetic import catchments, four_towns, lycees, profile, ranking
 
+from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
 
 approx = pytest.approx
-PARAMS = sl.parameters()
+PARAMS = dict(SHORTLIST_DEFAULTS)
 
 
 def by_town(frame: pd.DataFrame) -> dict[str, dict]:
@@ -204,13 +205,11 @@ def test_ties_go_to_the_smaller_insee_code_and_missing_values_are_listed():
 
 
 def test_weights_are_normalised_and_checked():
-    w = sl.weights(sl.parameters({"weight_partners": 0.4}))
+    w = sl.weights({**SHORTLIST_DEFAULTS, "weight_partners": 0.4})
     assert w.sum() == approx(1)
     assert w[-1] == approx(0.4 / 1.25)
     with pytest.raises(sl.ShortlistError, match="non-negative"):
-        sl.weights(sl.parameters({"weight_audience": -0.1}))
-    with pytest.raises(sl.ShortlistError, match="unknown shortlist settings"):
-        sl.parameters({"weight_beauty": 1})
+        sl.weights({**SHORTLIST_DEFAULTS, "weight_audience": -0.1})
 
 
 # --- Monte Carlo -------------------------------------------------------------------------------
@@ -255,7 +254,7 @@ def test_monte_carlo_without_spread_reproduces_the_headline_rank():
 
 def test_a_zero_weight_stays_zero_in_every_draw():
     ranked = ranked_four_towns()
-    w = sl.weights(sl.parameters({"weight_higher_education": 0}))
+    w = sl.weights({**SHORTLIST_DEFAULTS, "weight_higher_education": 0})
     table = ranked.copy()
     # Changing only the zero-weighted criterion's figures cannot move any rank.
     table["nearest_higher_education_minutes"] = [90.0, 0.0, 0.0, 45.0]

@@ -13,6 +13,7 @@ from shortlist_synthetic import four_towns, small_warehouse
 from sqlkit import run_model
 from typer.testing import CliRunner
 
+from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
 from reports.shortlist_page import render, write_page
 from reports.shortlist_workbook import write_workbook
@@ -22,7 +23,7 @@ CRITERION_SHEETS = [c.sheet for c in sl.CRITERIA]
 
 @pytest.fixture(scope="module")
 def result() -> sl.Shortlist:
-    return sl.make_shortlist(four_towns(), sl.parameters(), select=2, draws=200, top=2)
+    return sl.make_shortlist(four_towns(), dict(SHORTLIST_DEFAULTS), select=2, draws=200, top=2)
 
 
 def headers(ws) -> list[str]:
@@ -228,7 +229,7 @@ def test_the_bundle_carries_workbook_and_site_so_relative_links_resolve(result, 
 
 def test_selection_sheet_lists_picks_and_skipped_neighbours(tmp_path):
     inputs = four_towns()
-    result = sl.make_shortlist(inputs, sl.parameters(), select=2, draws=50)
+    result = sl.make_shortlist(inputs, dict(SHORTLIST_DEFAULTS), select=2, draws=50)
     ws = load_workbook(write_workbook(result, tmp_path / "s.xlsx"))["Sélection"]
     picks = [ws.cell(row=r, column=2).value for r in (2, 3)]
     assert picks == result.selected["town_code"].tolist()

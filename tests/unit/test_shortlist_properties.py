@@ -9,10 +9,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from shortlist_synthetic import four_towns
 
+from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
 
 INDICATORS = [ind for c in sl.CRITERIA for ind in c.indicators]
-W = sl.weights(sl.parameters())
+W = sl.weights(dict(SHORTLIST_DEFAULTS))
 # Monotone normalisations only: a z-score's spread grows with the value it standardises, so raising
 # an outlier can narrow its lead (documented in the methodology; the headline rank is min-max).
 MONOTONE = ("minmax", "rank")
@@ -95,7 +96,7 @@ def test_permuting_the_candidate_list_and_inputs_changes_nothing_end_to_end(data
         lycees=inputs.lycees.iloc[::-1],
         catchments=inputs.catchments.iloc[::-1],
     )
-    params = sl.parameters({"draws": 60})
+    params = {**SHORTLIST_DEFAULTS, "draws": 60}
     a = sl.make_shortlist(inputs, params, candidates=codes, select=2)
     b = sl.make_shortlist(shuffled, params, candidates=order, select=2)
     pd.testing.assert_frame_equal(a.table, b.table)
@@ -110,7 +111,7 @@ def test_permuting_the_candidate_list_and_inputs_changes_nothing_end_to_end(data
 )
 def test_more_unemployment_in_the_profile_never_lowers_the_headline_rank(town, extra):
     inputs = four_towns()
-    params = sl.parameters({"draws": 20})
+    params = {**SHORTLIST_DEFAULTS, "draws": 20}
     raised_profile = inputs.profile.copy()
     mask = raised_profile["town_code"] == town
     raised_profile.loc[mask, "unemployment_rate"] += extra
