@@ -125,9 +125,8 @@ def run(
         require_extra("weasyprint", "pdf", "gpect run --pdf")
         require_extra("kaleido", "pdf", "gpect run --pdf")
     codes = read_candidates(candidates)
-    from flows.pipeline import build as build_mod
-    from flows.pipeline import outputs
     from flows.pipeline import run as run_mod
+    from flows.pipeline.errors import BuildError, OutputError
 
     cfg = settings().with_overrides(mirror=mirror)
     where = cfg.mirror or "official URLs"
@@ -136,10 +135,10 @@ def run(
         bars = listener(bar)
         try:
             result = run_mod.run(cfg, candidates=codes, force=force, pdf=pdf, listener=bars)
-        except build_mod.BuildError as exc:
+        except BuildError as exc:
             bar.stop()
             raise fail("Build failed", str(exc)) from exc
-        except outputs.OutputError as exc:
+        except OutputError as exc:
             bar.stop()
             raise fail("Output failed", str(exc)) from exc
         bars.close()

@@ -27,16 +27,13 @@ import duckdb
 from connectors import candidates as candidates_mod
 from connectors import parse, registry
 from flows.pipeline import diagnostic, parameters
+from flows.pipeline.errors import BuildError
 from flows.pipeline.settings import REFERENCE_DIR, REPO_ROOT, SQL_DIR, Settings
 
 LAYERS = ("staging", "intermediate", "marts")
 PREFIXES = {"staging": "stg_", "intermediate": "int_", "marts": "mart_", "checks": "check_"}
 HEADER_KEYS = ("purpose:", "grain:", "upstream:")
 _IDENT = re.compile(r"\b((?:stg|int|mart|src|ref|param)_[a-z0-9_]+)\b")
-
-
-class BuildError(RuntimeError):
-    """The warehouse was not published; the message says which step or check failed."""
 
 
 # Publish guards, beyond the SQL checks: a warehouse is never published with one of these marts

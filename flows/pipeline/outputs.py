@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows.pipeline import lock
+from flows.pipeline.errors import OutputError
 from flows.pipeline.settings import REPO_ROOT, Settings
 
 if TYPE_CHECKING:
@@ -30,10 +31,6 @@ if TYPE_CHECKING:
 REPORTS_DIR = REPO_ROOT / "reports"
 
 Tick = Callable[[str], None]
-
-
-class OutputError(RuntimeError):
-    """An output cannot be written for a reason the user can fix; the message says how."""
 
 
 def writing(cfg: Settings, what: str):

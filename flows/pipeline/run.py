@@ -176,7 +176,7 @@ def run(
 
     A source that fails to download leaves its previous files in place and the chain goes on
     with what was ingested before (the result lists it in `failed`); a build that fails raises
-    `build.BuildError` and leaves the previous warehouse and outputs published.
+    `errors.BuildError` and leaves the previous warehouse and outputs published.
     """
     listener = listener or Listener()
     started = time.perf_counter()

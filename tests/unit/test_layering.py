@@ -23,9 +23,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-MODULES = {
-    module_name(p): p for pkg in PACKAGES for p in sorted((REPO_ROOT / pkg).rglob("*.py"))
-}
+MODULES = {module_name(p): p for pkg in PACKAGES for p in sorted((REPO_ROOT / pkg).rglob("*.py"))}
 
 
 def imports(path: Path, *, top_level_only: bool = False) -> set[str]:
@@ -91,7 +89,15 @@ def test_prefect_flows_do_not_go_through_the_cli():
 
 def test_the_cli_loads_prefect_and_the_data_libraries_only_inside_commands():
     """`gpect --help` must not pay for Prefect, pandas, DuckDB or pyarrow (~2-3 s of imports)."""
-    heavy = ("prefect", "pandas", "duckdb", "pyarrow", "geopandas", "plotly", "flows.pipeline.build")
+    heavy = (
+        "prefect",
+        "pandas",
+        "duckdb",
+        "pyarrow",
+        "geopandas",
+        "plotly",
+        "flows.pipeline.build",
+    )
 
     def forbidden(m: str) -> bool:
         return under(m, *heavy) or is_flow_module(m)
