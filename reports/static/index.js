@@ -111,13 +111,19 @@
     return 1;
   }
 
-  function layout() {
+  function layout(entries) {
+    var narrow = mapDiv.clientWidth < 600;
     var l = {
-      height: mapDiv.clientWidth < 600 ? 520 : 680,
+      // On a phone the legend takes a line per sector below the map: the figure grows with it.
+      width: mapDiv.clientWidth,
+      height: narrow ? 470 + 22 * entries : 680,
       margin: {l: 5, r: 5, t: 10, b: 5},
       font: {family: "DejaVu Sans, Helvetica, Arial, sans-serif", size: 12, color: "#222"},
       separators: ", ",
-      legend: {orientation: "h", x: 0, y: -0.02, yanchor: "top", font: {size: 11}},
+      // On a phone, one sector per line: side by side they would run past the map's right edge.
+      legend: narrow
+        ? {orientation: "h", x: 0, y: -0.02, yanchor: "top", font: {size: 11}, entrywidth: 1, entrywidthmode: "fraction"}
+        : {orientation: "h", x: 0, y: -0.02, yanchor: "top", font: {size: 11}},
       plot_bgcolor: "#f4f6f9",
       showlegend: true,
       xaxis: {visible: false, domain: [0, 1], range: [-5.3, 9.8]},
@@ -202,9 +208,13 @@
   var drawn = false;
   function draw() {
     if (typeof Plotly === "undefined") { return; }
-    Plotly.react(mapDiv, traces(), layout(), {displaylogo: false, responsive: true});
+    var data = traces();
+    var entries = data.filter(function (t) { return t.showlegend; }).length;
+    Plotly.react(mapDiv, data, layout(entries), {displaylogo: false});
     if (!drawn) {
       drawn = true;
+      // The width is the container's, set at each draw (a rotated phone redraws).
+      window.addEventListener("resize", draw);
       mapDiv.on("plotly_click", function (event) {
         var code = event.points[0].customdata;
         if (byCode[code] && byCode[code].page) { window.location.href = "towns/" + code + ".html"; }
