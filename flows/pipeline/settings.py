@@ -84,6 +84,15 @@ MODEL_DEFAULTS: dict[str, float] = {
     # joins and aggregates to a temporary directory beside the warehouse instead of growing.
     "duckdb_threads": 0,
     "duckdb_memory_limit_mb": 1000,
+    # SQL thresholds (sql/README.md "Parameters"): a difficulty prior is the département's rate
+    # from this many hiring projects in the sector (else the région's, else the national one);
+    # its strength κ is clipped to [prior_strength_min, prior_strength_max] pseudo-projects; a
+    # sector whose national mean log1p accessible supply is below min_national_mean_log_access
+    # has supply data too thin to read a gap from.
+    "prior_min_hiring_projects": 30,
+    "prior_strength_min": 2,
+    "prior_strength_max": 500,
+    "min_national_mean_log_access": 0.1,
 }
 
 
@@ -136,6 +145,11 @@ MODEL_BOUNDS: dict[str, Bound] = {
     "metier_detail_max_towns": Bound(0, 1_000_000, integer=True),
     "duckdb_threads": Bound(0, 256, integer=True),
     "duckdb_memory_limit_mb": Bound(100, 1_000_000, integer=True),
+    # SQL thresholds (see MODEL_DEFAULTS).
+    "prior_min_hiring_projects": Bound(0, 100_000),
+    "prior_strength_min": Bound(0, 100_000),
+    "prior_strength_max": Bound(1, 100_000),
+    "min_national_mean_log_access": Bound(0, 10),
 }
 
 SHORTLIST_PREFIX = "GPECT_SHORTLIST_"

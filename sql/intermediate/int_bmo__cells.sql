@@ -7,16 +7,12 @@
 --            ("rate_within_censoring").
 --          Flags say which values are estimates; figures downstream report their estimated share.
 -- grain: one row per survey year × bassin × département × métier
--- upstream: stg_france_travail__bmo, int_crosswalk__metier_sector, param_settings
+-- upstream: stg_france_travail__bmo, int_crosswalk__metier_sector, params
 
 with cells as (
     select b.*, x.sector_code
     from stg_france_travail__bmo as b
     join int_crosswalk__metier_sector as x using (metier_nomenclature, metier_code)
-),
-
-bound as (
-    select value as b from param_settings where name = 'secret_upper_bound'
 ),
 
 known as (
@@ -37,12 +33,13 @@ rates as (
 estimated as (
     select
         cells.*,
-        case when hiring_is_secret then bound.b / 2 else hiring_projects_count end as hiring_projects,
+        case when hiring_is_secret then params.secret_upper_bound / 2 else hiring_projects_count end
+            as hiring_projects,
         coalesce(d.difficult_rate, n.difficult_rate, 0) as difficult_rate_prior,
         coalesce(d.seasonal_rate, n.seasonal_rate, 0) as seasonal_rate_prior,
-        bound.b
+        params.secret_upper_bound as b
     from cells
-    cross join bound
+    cross join params
     left join rates as d
         on d.survey_year = cells.survey_year and d.metier_code = cells.metier_code
        and d.departement_code = cells.departement_code

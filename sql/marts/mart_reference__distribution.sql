@@ -7,7 +7,7 @@
 -- grain: one row per indicator × sector
 -- upstream: int_territory__sector_shrunk, int_access__commune_sector, int_training__offer
 
-with ref_year as (
+with reference_year as (
     select max(survey_year) as survey_year from int_territory__sector_shrunk
 ),
 
@@ -20,8 +20,8 @@ bassins as (
            1000 * b.hiring_projects / nullif(b.working_age_population, 0) as intensity,
            1000 * b.hiring_projects * b.difficulty_rate_shrunk / nullif(b.working_age_population, 0)
                as difficult_intensity
-    from int_territory__sector_shrunk as b, ref_year
-    where b.territory_type = 'bassin' and b.survey_year = ref_year.survey_year
+    from int_territory__sector_shrunk as b, reference_year
+    where b.territory_type = 'bassin' and b.survey_year = reference_year.survey_year
 ),
 
 demand as (
@@ -60,7 +60,7 @@ supply as (
 )
 
 select
-    (select survey_year from ref_year) as reference_survey_year,
+    (select survey_year from reference_year) as reference_survey_year,
     indicator,
     sector_code,
     mean,

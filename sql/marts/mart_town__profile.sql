@@ -9,15 +9,9 @@
 --           stg_anct__territoires_industrie, int_bmo__cells, int_territory__population,
 --           int_catchment__town_communes, int_training__offer, stg_mna__apprenticeship_centres,
 --           stg_education__lycees, int_geo__code_passage, stg_france_travail__jobseekers_commune,
---           mart_territory_sector__indicators, param_settings
+--           mart_territory_sector__indicators, params
 
-with p as (
-    select max(value) filter (where name = 'detour_factor') as detour,
-           max(value) filter (where name = 'speed_kmh') as speed
-    from param_settings
-),
-
-programmes as (
+with programmes as (
     select m.current_code as commune_code,
            bool_or(programme = 'ACV') as is_acv,
            bool_or(programme = 'ACV2') as is_acv2,
@@ -45,10 +39,7 @@ he_sites as (
 
 nearest_he as (
     select t.town_code,
-           min(2 * 6371.0 * asin(sqrt(
-               power(sin(radians(h.latitude - c.latitude) / 2), 2)
-               + cos(radians(c.latitude)) * cos(radians(h.latitude))
-                 * power(sin(radians(h.longitude - c.longitude) / 2), 2)))) as km
+           min(great_circle_km(c.latitude, c.longitude, h.latitude, h.longitude)) as km
     from int_towns__candidates as t
     join int_geo__communes as c on c.commune_code = t.town_code
     cross join he_sites as h
@@ -134,7 +125,7 @@ select
     cp.unemployment_rate as catchment_unemployment_rate,
     cp.jobseekers_per_working_age as catchment_jobseekers_per_working_age,
     cp.jobseekers_coverage_share as catchment_jobseekers_coverage_share,
-    nh.km * p.detour / p.speed * 60 as nearest_higher_education_minutes,
+    travel_minutes(nh.km, p.detour_factor, p.speed_kmh) as nearest_higher_education_minutes,
     coalesce(cs.higher_education_students, 0) as catchment_higher_education_students,
     coalesce(cs.vocational_lycee_places, 0) as catchment_vocational_lycee_places,
     coalesce(cs.bts_places, 0) as catchment_bts_places,
@@ -146,7 +137,7 @@ select
     h.estimated_share as catchment_estimated_share
 from int_towns__candidates as t
 join int_geo__communes as c on c.commune_code = t.town_code
-cross join p
+cross join params as p
 left join programmes as pr on pr.commune_code = t.town_code
 left join bassin_labels as bl on bl.bassin_code = c.bassin_code
 left join int_territory__population as cp on cp.territory_type = 'catchment' and cp.territory_code = t.town_code

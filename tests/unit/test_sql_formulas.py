@@ -419,10 +419,17 @@ def test_territory_sector_indicators_shrink_and_standardise():
         ("C3", "B2"),
     )
     reference = frame(
-        {"indicator": "str", "sector_code": "str", "mean": "str", "sd": "str"},
-        ("log_hiring", "S", "3.0", "1.5"),
-        ("log_intensity", "S", "1.0", "0.5"),
-        ("log_difficult_intensity", "S", "0.5", "0.4"),
+        {
+            "indicator": "str",
+            "sector_code": "str",
+            "mean": "str",
+            "sd": "str",
+            "median": "str",
+            "national_total": "str",
+        },
+        ("log_hiring", "S", "3.0", "1.5", None, None),
+        ("log_intensity", "S", "1.0", "0.5", None, None),
+        ("log_difficult_intensity", "S", "0.5", "0.4", None, None),
     )
     shrunk_rates = run_model(
         "int_territory__sector_shrunk",
@@ -438,7 +445,9 @@ def test_territory_sector_indicators_shrink_and_standardise():
             "int_territory__sector_shrunk": shrunk_rates,
             "int_tension__bassin_sector": tension,
             "int_geo__communes": geo,
-            "ref_standardisation": reference,
+            "int_reference__by_sector": run_model(
+                "int_reference__by_sector", {"ref_standardisation": reference}
+            ),
         },
     )
     assert len(out) == 2
@@ -672,21 +681,26 @@ CONTEXT_INPUTS = {
         ("T1", "MAINT", 3.0, 0.0, 0.0, 0.0),
         ("T1", "NC", 0.1, 0.0, 0.0, 0.1),  # level 6, all fields
     ),
-    "ref_standardisation": frame(
+    "int_reference__by_sector": run_model(
+        "int_reference__by_sector",
         {
-            "indicator": "str",
-            "sector_code": "str",
-            "mean": "str",
-            "sd": "str",
-            "median": "str",
-            "national_total": "str",
+            "ref_standardisation": frame(
+                {
+                    "indicator": "str",
+                    "sector_code": "str",
+                    "mean": "str",
+                    "sd": "str",
+                    "median": "str",
+                    "national_total": "str",
+                },
+                ("log_access", "IND_PROD", "0.8", "0.4", "0.6", "500"),
+                ("log_access", "MAINT", "0.5", "0.5", "1.0", "300"),
+                ("log_access", "SANTE", "0.05", "0.2", "0", "10"),  # thin: mean < 0.1
+                ("access_l4", "IND_PROD", None, None, "0.2", "100"),
+                ("access_l5", "IND_PROD", None, None, "0.1", "50"),
+                ("access_l6", "NC", None, None, "0.05", "70"),
+            )
         },
-        ("log_access", "IND_PROD", "0.8", "0.4", "0.6", "500"),
-        ("log_access", "MAINT", "0.5", "0.5", "1.0", "300"),
-        ("log_access", "SANTE", "0.05", "0.2", "0", "10"),  # thin: mean < 0.1
-        ("access_l4", "IND_PROD", None, None, "0.2", "100"),
-        ("access_l5", "IND_PROD", None, None, "0.1", "50"),
-        ("access_l6", "NC", None, None, "0.05", "70"),
     ),
     "int_tension__bassin_sector": frame(
         {"bassin_code": "str", "sector_code": "str", "tension_class": "float"},
