@@ -10,12 +10,12 @@
 --          towns of the default list, the ones that get a report: a national list of 34,888
 --          communes would otherwise store 12.7 M catchment × métier rows that no report reads.
 -- grain: one row per candidate commune (COG 2025)
--- upstream: param_candidates, stg_anct__programmes, int_geo__code_passage, int_geo__communes,
+-- upstream: param_candidates, int_programme__communes, int_geo__code_passage, int_geo__communes,
 --           params
 
 with default_list as (
     select commune_code
-    from stg_anct__programmes
+    from int_programme__communes
     where programme in ('ACV', 'ACV2')
     group by commune_code
 ),

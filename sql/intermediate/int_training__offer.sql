@@ -6,8 +6,8 @@
 --          MEF_STAT_11 → CFD (BCN) → NSF group → sector; UAI → commune; codes re-based to COG 2025.
 --          Rows that cannot be located or classified are kept with NULL commune or 'NC' sector.
 -- grain: one row per source × UAI × training code × status
--- upstream: stg_education__affelnet, stg_esr__parcoursup_bts, stg_esr__implantations, stg_bcn__mef,
---           int_crosswalk__training_sector, stg_education__uai_communes, int_geo__code_passage
+-- upstream: stg_education__affelnet, stg_esr__parcoursup_bts, stg_esr__implantations, int_crosswalk__mef_cfd,
+--           int_crosswalk__training_sector, int_geo__uai_communes, int_geo__code_passage
 
 with affelnet as (
     select 'lycee_pro' as source, rentree_year as vintage_year, uai_code, mefstat11_code as training_code,
@@ -23,7 +23,7 @@ bts as (
 vocational as (
     select v.*, x.sector_code, x.is_unmapped, x.qualification_level
     from (select * from affelnet union all select * from bts) as v
-    left join stg_bcn__mef as m on m.mefstat11_code = v.training_code
+    left join int_crosswalk__mef_cfd as m on m.mefstat11_code = v.training_code
     left join int_crosswalk__training_sector as x on x.cfd_code = m.cfd_code
 ),
 
@@ -36,7 +36,7 @@ higher_education as (
 
 located as (
     select vocational.*, u.commune_code from vocational
-    left join stg_education__uai_communes as u using (uai_code)
+    left join int_geo__uai_communes as u using (uai_code)
     union all by name
     select * from higher_education
 )

@@ -5,10 +5,10 @@
 --          the nearest site, students within the catchment); apprenticeship centres and
 --          vocational lycées; hiring projects of the latest BMO vintage.
 -- grain: one row per candidate town
--- upstream: int_towns__candidates, int_geo__communes, stg_anct__programmes,
---           stg_anct__territoires_industrie, int_bmo__cells, int_territory__population,
+-- upstream: int_towns__candidates, int_geo__communes, int_programme__communes,
+--           int_programme__industry_epcis, int_bmo__cells, int_territory__population,
 --           int_catchment__town_communes, int_training__offer, stg_mna__apprenticeship_centres,
---           stg_education__lycees, int_geo__code_passage, stg_france_travail__jobseekers_commune,
+--           stg_education__lycees, int_geo__code_passage, int_territory__jobseekers_commune,
 --           mart_territory_sector__indicators, params
 
 with programmes as (
@@ -18,7 +18,7 @@ with programmes as (
            bool_or(programme = 'PVD') as is_pvd,
            string_agg(distinct programme_label, ' ; ') filter (where programme in ('ACV', 'ACV2'))
                as acv_programme_label
-    from stg_anct__programmes as a
+    from int_programme__communes as a
     join int_geo__code_passage as m on m.old_code = a.commune_code
     group by 1
 ),
@@ -75,7 +75,7 @@ lycees as (
 
 town_jobseekers as (
     select m.current_code as commune_code, sum(j.jobseekers_abc_count * m.share) / 12.0 as jobseekers_abc
-    from stg_france_travail__jobseekers_commune as j
+    from int_territory__jobseekers_commune as j
     join int_geo__code_passage as m on m.old_code = j.commune_code
     group by 1
 ),
@@ -111,7 +111,7 @@ select
     coalesce(pr.is_acv, false) as is_acv,
     coalesce(pr.is_acv2, false) as is_acv2,
     coalesce(pr.is_pvd, false) as is_pvd,
-    exists (select 1 from stg_anct__territoires_industrie as ti where ti.epci_siren = c.epci_siren)
+    exists (select 1 from int_programme__industry_epcis as ti where ti.epci_siren = c.epci_siren)
         as is_territoire_industrie,
     pr.acv_programme_label,
     c.bassin_code,

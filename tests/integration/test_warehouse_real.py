@@ -36,7 +36,7 @@ def test_every_acv_town_is_ranked_on_every_sector(warehouse):
     )[0]
     acv = query(
         warehouse.path,
-        "select count(distinct commune_code) from stg_anct__programmes "
+        "select count(distinct commune_code) from int_programme__communes "
         "where programme in ('ACV', 'ACV2')",
     )[0][0]
     assert towns >= acv - 5  # a few ACV codes merged into one current commune

@@ -823,7 +823,7 @@ def test_check_bmo_cells_reconcile_with_raw():
 # --- Scale: métier detail for the towns that get a report ---------------------------------------
 
 DETAIL_GIVEN = {
-    "stg_anct__programmes": frame(
+    "int_programme__communes": frame(
         {"commune_code": "str", "programme": "str"}, ("A", "ACV"), ("B", "ACV2"), ("C", "PVD")
     ),
     "int_geo__code_passage": frame(
