@@ -1,5 +1,6 @@
 -- purpose: accessible training supply by the enhanced two-step floating catchment area method
---          (Luo & Qi 2009). Supply S_j = places at commune j; demand P_k = working-age population;
+--          (Luo & Qi 2009). Supply S_j = places_or_students at commune j; demand P_k = working-age
+--          population;
 --          W(t) = band weights (0–10, 10–20, 20–catchment minutes: 1.00 / 0.68 / 0.22 by default).
 --          Step 1: R_j = S_j / Σ_k P_k W(t_kj).  Step 2: A_i = Σ_j R_j W(t_ij), places per resident.
 -- grain: one row per commune × sector × qualification level (communes with some access only)
@@ -14,9 +15,9 @@ with weighted_pairs as (
 ),
 
 supply as (
-    select commune_code, sector_code, qualification_level, sum(places) as places
+    select commune_code, sector_code, qualification_level, sum(places_or_students) as places_or_students
     from int_training__offer
-    where commune_code is not null and places > 0 and qualification_level is not null
+    where commune_code is not null and places_or_students > 0 and qualification_level is not null
     group by all
 ),
 
@@ -30,8 +31,8 @@ demand_around_supply as (
 ),
 
 ratios as (
-    select s.commune_code, s.sector_code, s.qualification_level, s.places,
-           s.places / nullif(d.weighted_demand, 0) as supply_ratio
+    select s.commune_code, s.sector_code, s.qualification_level,
+           s.places_or_students / nullif(d.weighted_demand, 0) as supply_ratio
     from supply as s
     join demand_around_supply as d using (commune_code)
 )

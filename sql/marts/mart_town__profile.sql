@@ -3,15 +3,20 @@
 --          Territoires d'industrie through the town's EPCI); bassin BMO and zone d'emploi; the
 --          catchment's population, unemployment and jobseekers; higher education (travel time to
 --          the nearest site, students within the catchment); apprenticeship centres and
---          vocational lycées; hiring projects of the latest BMO vintage.
+--          vocational lycées; hiring projects of the wave the published BMO window ends at
+--          (int_bmo__waves.is_window_end, set by bmo_window_end).
 -- grain: one row per candidate town
 -- upstream: int_towns__candidates, int_geo__communes, int_programme__communes,
 --           int_programme__industry_epcis, int_bmo__cells, int_territory__population,
 --           int_catchment__town_communes, int_training__offer, stg_mna__apprenticeship_centres,
 --           stg_education__lycees, int_geo__code_passage, int_territory__jobseekers_commune,
---           mart_territory_sector__indicators, params
+--           mart_territory_sector__indicators, int_bmo__waves, params
 
-with programmes as (
+with window_end as (
+    select survey_year from int_bmo__waves where is_window_end
+),
+
+programmes as (
     select m.current_code as commune_code,
            bool_or(programme = 'ACV') as is_acv,
            bool_or(programme = 'ACV2') as is_acv2,
@@ -26,7 +31,7 @@ with programmes as (
 bassin_labels as (
     select bassin_code, min(bassin_label) as bassin_label
     from int_bmo__cells
-    where survey_year = (select max(survey_year) from int_bmo__cells)
+    where survey_year = (select survey_year from window_end)
     group by 1
 ),
 
@@ -48,7 +53,7 @@ nearest_he as (
 
 catchment_supply as (
     select k.town_code,
-           sum(o.places) filter (where o.source = 'higher_education') as higher_education_students,
+           sum(o.students) as higher_education_students,
            sum(o.places) filter (where o.source = 'lycee_pro') as vocational_lycee_places,
            sum(o.places) filter (where o.source = 'bts') as bts_places
     from int_catchment__town_communes as k
@@ -86,7 +91,7 @@ hiring as (
            sum(hiring_projects * estimated_share) / nullif(sum(hiring_projects), 0) as estimated_share
     from mart_territory_sector__indicators
     where territory_type = 'catchment'
-      and survey_year = (select max(survey_year) from mart_territory_sector__indicators)
+      and survey_year = (select survey_year from window_end)
     group by all
 )
 

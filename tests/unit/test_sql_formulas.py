@@ -373,6 +373,21 @@ def test_prior_level_and_method_of_moments_prior_strength():
     # W: bassins all at p̄, τ² < 0 (no extra-binomial spread) -> 500
     assert row(priors, sector_code="W").prior_strength == approx(500)
 
+    # The thresholds are parameters: from 10 projects a département is its own prior (02: n = 10,
+    # 03: n = 20), and κ is clipped to [5, 1000] (T: 1665.7 -> 1000, U: 0.0204 -> 5, W -> 1000).
+    loose = run_model(
+        "int_bmo__prior_rates",
+        {"int_bmo__cells": cells, "int_territory__sector_projects": bassins},
+        {"prior_min_hiring_projects": 10, "prior_strength_min": 5, "prior_strength_max": 1000},
+    )
+    d02 = row(loose, sector_code="S", departement_code="02")
+    assert (d02.prior_level, d02.prior_rate) == ("département", approx(1 / 10))
+    d03 = row(loose, sector_code="S", departement_code="03")
+    assert (d03.prior_level, d03.prior_rate) == ("département", approx(9 / 20))
+    assert row(loose, sector_code="T").prior_strength == approx(1000)
+    assert row(loose, sector_code="U").prior_strength == approx(5)
+    assert row(loose, sector_code="W").prior_strength == approx(1000)
+
 
 def test_territory_sector_indicators_shrink_and_standardise():
     projects = frame(
@@ -541,7 +556,7 @@ def test_e2sfca_by_hand():
             "commune_code": "str",
             "sector_code": "str",
             "qualification_level": "float",
-            "places": "float",
+            "places_or_students": "float",
         },
         ("A", "S", 4.0, 20.0),
         ("A", "S", 4.0, 10.0),  # summed: 30 places at A, level 4
@@ -616,7 +631,7 @@ def test_reference_distribution_uses_the_latest_year_of_bassins():
             "commune_code": "str",
             "sector_code": "str",
             "qualification_level": "int",
-            "places": "float",
+            "places_or_students": "float",
         },
         ("A", "S", 4, 20.0),
         ("B", "S", 5, 10.0),
@@ -730,6 +745,11 @@ def test_context_supply_against_the_national_median_and_thin_supply():
     sante = row(out, sector_code="SANTE")
     # national mean log access 0.05 < 0.1: the sources barely cover this sector's supply
     assert sante.is_supply_data_thin and sante.accessible_places_per_1000 == 0
+    # the threshold is min_national_mean_log_access: at 0.01, SANTE's 0.05 is enough
+    loose = run_model(
+        "int_town_sector__context", CONTEXT_INPUTS, {"min_national_mean_log_access": 0.01}
+    )
+    assert not row(loose, sector_code="SANTE").is_supply_data_thin
     # the town's bassin is B1: MAINT's class 5 belongs to B2
     assert pd.isna(row(out, sector_code="MAINT").tension_class)
 
