@@ -95,8 +95,8 @@ def test_cell_is_split_between_territories_and_conserved():
             "hiring_projects": "float",
             "difficult_projects": "float",
             "seasonal_projects": "float",
-            "hiring_is_estimated": "bool",
-            "difficult_is_estimated": "bool",
+            "is_hiring_estimated": "bool",
+            "is_difficult_estimated": "bool",
         },
         # 100 projects in (B1, 01), its difficult count an estimate
         (2024, "FAP2021", "M1", "Métier 1", "S", "B1", "01", 100.0, 40.0, 8.0, False, True),
@@ -180,9 +180,9 @@ BMO_COLUMNS = {
     "hiring_projects_count": "float",
     "difficult_projects_count": "float",
     "seasonal_projects_count": "float",
-    "hiring_is_secret": "bool",
-    "difficult_is_secret": "bool",
-    "seasonal_is_secret": "bool",
+    "is_hiring_secret": "bool",
+    "is_difficult_secret": "bool",
+    "is_seasonal_secret": "bool",
 }
 
 
@@ -243,7 +243,7 @@ def test_secret_hiring_cell_is_the_censoring_midpoint():
     assert len(cells) == len(BMO)
     c = row(cells, metier_code="M1", bassin_code="B1")
     assert c.hiring_projects == approx(5 / 2)  # B / 2
-    assert c.hiring_is_estimated and c.difficult_is_estimated and c.seasonal_is_estimated
+    assert c.is_hiring_estimated and c.is_difficult_estimated and c.is_seasonal_estimated
     assert c.estimate_method == "censored_midpoint"
     assert c.sector_code == "IND_PROD"
     # its difficult / seasonal counts: 2.5 x the département rates of published cells
@@ -255,7 +255,7 @@ def test_secret_difficult_cell_uses_the_departement_rate_within_the_censoring_bo
     cells = _cells()
     c = row(cells, metier_code="M1", bassin_code="B4")
     assert c.hiring_projects == approx(10.0)
-    assert not c.hiring_is_estimated and c.difficult_is_estimated and not c.seasonal_is_estimated
+    assert not c.is_hiring_estimated and c.is_difficult_estimated and not c.is_seasonal_estimated
     assert c.difficult_projects == approx(10 * 0.3)  # 3.0 < B
     assert c.estimate_method == "rate_within_censoring"
     # 20 x 0.3 = 6 >= B = 5: the value must lie below B, so B / 2
@@ -263,7 +263,7 @@ def test_secret_difficult_cell_uses_the_departement_rate_within_the_censoring_bo
     # published cells are untouched and carry no method
     published = row(cells, metier_code="M1", bassin_code="B2")
     assert (published.hiring_projects, published.difficult_projects) == (60.0, 18.0)
-    assert pd.isna(published.estimate_method) and not published.difficult_is_estimated
+    assert pd.isna(published.estimate_method) and not published.is_difficult_estimated
 
 
 def test_national_rate_when_the_departement_publishes_none():
@@ -279,7 +279,7 @@ def test_estimate_never_exceeds_hiring():
     c = row(cells, metier_code="M2", bassin_code="B1")
     assert c.hiring_projects == approx(2.5)
     assert c.difficult_projects == approx(min(2.5 * 1.5, 2.5))  # 2.5
-    estimated = cells[cells.difficult_is_estimated]
+    estimated = cells[cells.is_difficult_estimated]
     assert len(estimated) == 5
     assert (estimated.difficult_projects <= estimated.hiring_projects).all()
     # the published M2 cell keeps its inconsistent 15 > 10: only estimates are bounded
@@ -814,8 +814,8 @@ def test_check_bmo_cells_reconcile_with_raw():
     src = BMO.rename(
         columns={
             "survey_year": "vintage",
-            "hiring_is_secret": "hiring_projects_count_is_secret",
-            "difficult_is_secret": "difficult_projects_count_is_secret",
+            "is_hiring_secret": "hiring_projects_count_is_secret",
+            "is_difficult_secret": "difficult_projects_count_is_secret",
         }
     ).astype({"vintage": "str"})
 
