@@ -262,7 +262,7 @@ class Settings:
 
     @property
     def build_parameters(self) -> dict[str, float]:
-        """What the build reads (param_settings): the model parameters and the concept size the
+        """What the build reads (the `params` row): the model parameters and the concept size the
         market-size rule derives from (a shortlist setting, see reports/shortlist_parameters.py)."""
         from reports.shortlist_parameters import DEFAULT_PARAMETERS
 
