@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from flows.pipeline.build import LAYERS, SQL_DIR, load_model
+from flows.pipeline.build import LAYERS, SQL_DIR, create_macros, load_model, register_parameters
 from flows.pipeline.settings import MODEL_DEFAULTS
 
 
@@ -21,19 +21,16 @@ def run_model(
     name: str,
     tables: dict[str, pd.DataFrame],
     params: dict[str, float] | None = None,
-    con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
-    """Create `tables` under their names, plus `param_settings` (defaults overridden by `params`)
-    and an empty `param_candidates` unless given, then return the model's result."""
-    con = con or duckdb.connect()
+    """Create `tables` under their names, the macros of sql/macros, the one-row `params` (defaults
+    overridden by `params`) and an empty `param_candidates`, unless `tables` gives them, then
+    return the model's result."""
+    con = duckdb.connect()
+    register_parameters(con, {**MODEL_DEFAULTS, **(params or {})})
+    create_macros(con)
     for table, frame in tables.items():
         con.register("given_frame", frame)
         con.execute(f"create or replace table {table} as select * from given_frame")  # noqa: S608
         con.unregister("given_frame")
-    settings = {**MODEL_DEFAULTS, **(params or {})}
-    con.execute("create or replace table param_settings (name varchar, value double)")
-    con.executemany("insert into param_settings values (?, ?)", list(settings.items()))
-    if "param_candidates" not in tables:
-        con.execute("create or replace table param_candidates (commune_code varchar)")
     path, layer = model_path(name)
     return con.execute(load_model(path, layer).sql).df()

@@ -1,10 +1,11 @@
 """Build the DuckDB warehouse from the ingested Parquet with the SQL files in `sql/`.
 
 Each file holds one SELECT; the table takes the file's name. Layers run in order (staging,
-intermediate, marts) and, inside a layer, in dependency order read from the table names a file
-mentions. The build writes to a temporary DuckDB file, runs every `sql/checks/check_*.sql` (each
-returns failing rows; zero rows is a pass) and only then renames the file over the published
-warehouse, so a failed build leaves the previous warehouse untouched.
+intermediate, marts) and, inside a layer, in the dependency order its header's `upstream:` list
+declares (the body must read exactly those tables; sql/README.md). The macros of `sql/macros/`
+are created first. The build writes to a temporary DuckDB file, runs every
+`sql/checks/check_*.sql` (each returns failing rows; zero rows is a pass) and only then renames
+the file over the published warehouse, so a failed build leaves the previous warehouse untouched.
 
 SQL text is composed here only from the repository's own SQL files, table names checked by
 `_name` and file paths quoted by `_literal` (DuckDB cannot bind identifiers or DDL); no value
@@ -33,7 +34,14 @@ from flows.pipeline.settings import REFERENCE_DIR, REPO_ROOT, SQL_DIR, Settings
 LAYERS = ("staging", "intermediate", "marts")
 PREFIXES = {"staging": "stg_", "intermediate": "int_", "marts": "mart_", "checks": "check_"}
 HEADER_KEYS = ("purpose:", "grain:", "upstream:")
-_IDENT = re.compile(r"\b((?:stg|int|mart|src|ref|param)_[a-z0-9_]+)\b")
+MACROS_DIR = "macros"
+# The one-row table of the model parameters (register_parameters) and the candidate towns.
+PARAMS_TABLE = "params"
+CANDIDATES_TABLE = "param_candidates"
+# What a body may read: names with a layer prefix, and the parameter row. Used to keep the
+# declared `upstream:` lists true, never to infer dependencies.
+_IDENT = re.compile(r"\b((?:stg|int|mart|src|ref|param|meta)_[a-z0-9_]+|params)\b")
+_HEADER_KEY = re.compile(r"^--\s*([a-z_]+):", re.MULTILINE)
 
 
 # Publish guards, beyond the SQL checks: a warehouse is never published with one of these marts
@@ -74,9 +82,26 @@ def _strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql)
 
 
+def _where(path: Path) -> Path:
+    return path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+
+
+def declared_upstream(header: str) -> frozenset[str]:
+    """The table names of a header's `upstream:` entry, which may run over several lines."""
+    keys = list(_HEADER_KEY.finditer(header))
+    for key, following in zip(keys, [*keys[1:], None], strict=True):
+        if key.group(1) == "upstream":
+            text = header[key.end() : following.start() if following else None]
+            return frozenset(re.findall(r"[a-z][a-z0-9_]*", re.sub(r"(?m)^--", "", text)))
+    return frozenset()
+
+
 def load_model(path: Path, layer: str) -> Model:
+    """A model whose dependencies are its header's `upstream:` list; the body must read exactly
+    the tables listed there (an unlisted read would escape the build order, a listed table the
+    body does not read would order it for nothing)."""
     text = path.read_text(encoding="utf-8")
-    where = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+    where = _where(path)
     if not path.stem.startswith(PREFIXES[layer]):
         raise BuildError(f"{where}: a {layer} file is named {PREFIXES[layer]}<...>.sql")
     header = text.split("\n\n", 1)[0].lower()
@@ -86,15 +111,59 @@ def load_model(path: Path, layer: str) -> Model:
     body = _strip_comments(text).strip().rstrip(";")
     if ";" in re.sub(r"'(?:[^']|'')*'", "''", body):
         raise BuildError(f"{where}: one SELECT per file (found several statements)")
-    refs = frozenset(_IDENT.findall(body)) - {path.stem}
+    refs = declared_upstream(header)
+    read = frozenset(_IDENT.findall(body)) - {path.stem}
+    if read - refs:
+        raise BuildError(
+            f"{where}: the body reads {sorted(read - refs)}, absent from its header's upstream: "
+            "list them there"
+        )
+    if refs - read:
+        raise BuildError(
+            f"{where}: the header's upstream lists {sorted(refs - read)}, which the body does "
+            "not read: remove them from the header"
+        )
     return Model(path.stem, layer, path, body, refs)
 
 
+def load_macros(sql_dir: Path = SQL_DIR) -> list[tuple[Path, str]]:
+    """(file, `create macro` statement) of every `sql/macros/*.sql`, one macro per file."""
+    macros = []
+    for path in sorted((sql_dir / MACROS_DIR).glob("*.sql")):
+        body = _strip_comments(path.read_text(encoding="utf-8")).strip().rstrip(";")
+        if not re.match(rf"create\s+(or\s+replace\s+)?macro\s+{path.stem}\s*\(", body, re.I):
+            raise BuildError(
+                f"{_where(path)}: a macro file holds one `create macro {path.stem}(...)`"
+            )
+        macros.append((path, body))
+    return macros
+
+
+def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    for path, statement in load_macros(sql_dir):
+        try:
+            con.execute(statement)
+        except duckdb.Error as exc:
+            raise BuildError(f"{_where(path)}: {exc}") from exc
+
+
+def known_inputs(reference_dir: Path = REFERENCE_DIR) -> set[str]:
+    """Tables the build registers before any model: source views, reference tables, parameters."""
+    return (
+        {_name(f"src_{ds}") for ds in registry.catalog()}
+        | {_name(f"ref_{p.stem}") for p in reference_dir.glob("*.csv")}
+        | {VINTAGES_TABLE, PARAMS_TABLE, CANDIDATES_TABLE}
+    )
+
+
 def discover(
-    sql_dir: Path = SQL_DIR, without: str | None = None
+    sql_dir: Path = SQL_DIR,
+    without: str | None = None,
+    reference_dir: Path = REFERENCE_DIR,
 ) -> tuple[list[Model], list[Model]]:
     """(models in execution order, checks); `without` drops every model that reads that table,
-    directly or through another model."""
+    directly or through another model. A model or check whose header lists a table that is
+    neither a model nor a registered input is an error naming its file."""
     models = {}
     for layer in LAYERS:
         for path in sorted((sql_dir / layer).glob("*.sql")):
@@ -102,6 +171,15 @@ def discover(
             models[model.name] = model
     for py in diagnostic.MODELS:
         models[py.name] = Model(py.name, "marts", None, "", py.upstream, py.run)
+    checks = [load_model(p, "checks") for p in sorted((sql_dir / "checks").glob("*.sql"))]
+    inputs = known_inputs(reference_dir)
+    for model in [*models.values(), *checks]:
+        unknown = sorted(model.refs - inputs - models.keys())
+        if unknown:
+            raise BuildError(
+                f"{model.where}: upstream lists {unknown}, neither a model of sql/ nor a source, "
+                "reference or parameter table: fix the header or add the model"
+            )
     if without:
         dropped = {without}
         while grown := {n for n, m in models.items() if m.refs & dropped and n not in dropped}:
@@ -114,7 +192,6 @@ def discover(
                 raise BuildError(f"{model.where} reads {ref}, a later layer")
     ordered = [models[n] for n in TopologicalSorter(graph).static_order()]
     ordered.sort(key=lambda m: LAYERS.index(m.layer))  # stable: keeps topological order per layer
-    checks = [load_model(p, "checks") for p in sorted((sql_dir / "checks").glob("*.sql"))]
     return ordered, checks
 
 
@@ -215,9 +292,14 @@ def register_vintages(
 
 
 def register_parameters(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> None:
-    con.execute("create table param_settings (name varchar primary key, value double)")
-    con.executemany("insert into param_settings values (?, ?)", list(params.items()))
-    con.execute("create table param_candidates (commune_code varchar primary key)")
+    """`params`: one row, one double column per parameter, so that a model reads
+    `(select catchment_minutes from params)` or cross joins it; `param_candidates` is filled
+    once the reference geography is built (resolve_candidates)."""
+    columns = ", ".join(f"{_name(name)} double" for name in params)
+    con.execute(f"create table {PARAMS_TABLE} ({columns})")
+    marks = ", ".join("?" for _ in params)
+    con.execute(f"insert into {PARAMS_TABLE} values ({marks})", list(params.values()))  # noqa: S608
+    con.execute(f"create table {CANDIDATES_TABLE} (commune_code varchar primary key)")
 
 
 def resolve_candidates(
@@ -329,7 +411,7 @@ def build(
             raise BuildError(f"{exc}\nFix the list; the previous warehouse is kept.") from exc
     codes: list[str] | None = None
     target = target or settings.warehouse
-    models, checks = discover(sql_dir, without)
+    models, checks = discover(sql_dir, without, reference_dir)
     if without:
         checks = []
     needed = set().union(*(m.refs for m in models + checks))
@@ -349,11 +431,15 @@ def build(
         vintages = register_vintages(con, settings, reference_dir)
         register_parameters(con, params)
         parameters.write(con, params)
+        create_macros(con, sql_dir)
         tables = {}
         for model in models:
-            if entries is not None and codes is None and "param_candidates" in model.refs:
+            if entries is not None and codes is None and CANDIDATES_TABLE in model.refs:
                 codes = resolve_candidates(con, entries)
-                con.executemany("insert into param_candidates values (?)", [[c] for c in codes])
+                con.executemany(
+                    f"insert into {CANDIDATES_TABLE} values (?)",  # noqa: S608
+                    [[c] for c in codes],
+                )
             try:
                 if model.run:
                     frame = model.run(con, params)

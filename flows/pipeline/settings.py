@@ -526,6 +526,44 @@ class Variables(BaseSettings):
         "DuckDB memory limit (beyond it joins and aggregates spill to disk)",
         integer=True,
     )
+    # SQL thresholds (sql/README.md "Parameters"): a difficulty prior is the département's rate
+    # from this many hiring projects in the sector (else the région's, else the national one); its
+    # strength κ is clipped to a range of pseudo-projects; a sector whose national mean log1p
+    # accessible supply is below the last threshold has supply data too thin to read a gap from.
+    prior_min_hiring_projects: float = number(
+        MODEL,
+        30,
+        "",
+        (0, 100_000),
+        "Projets minimum pour un a priori départemental",
+        "from this many hiring projects in the sector a département (else its région) is its own "
+        "difficulty prior",
+    )
+    prior_strength_min: float = number(
+        MODEL,
+        2,
+        "",
+        (0, 100_000),
+        "Force minimale de l'a priori (κ)",
+        "lowest strength κ of the empirical-Bayes difficulty prior",
+    )
+    prior_strength_max: float = number(
+        MODEL,
+        500,
+        "",
+        (1, 100_000),
+        "Force maximale de l'a priori (κ)",
+        "highest κ (also when bassins show no excess variance)",
+    )
+    min_national_mean_log_access: float = number(
+        MODEL,
+        0.1,
+        "",
+        (0, 10),
+        "Seuil de couverture des données d'offre",
+        "below this national mean of log1p accessible places per 1,000, a sector's supply data "
+        "are too thin to read a gap from",
+    )
 
     # --- shortlist (reports/shortlist.py) ---
     shortlist_weight_higher_education: float = number(
@@ -781,6 +819,7 @@ class Variables(BaseSettings):
             if sum(values[n] for n in names) <= 0
         ]
         for low, high in (
+            ("prior_strength_min", "prior_strength_max"),
             ("shortlist_population_min", "shortlist_population_max"),
             ("shortlist_break_even_low", "shortlist_break_even_high"),
         ):
@@ -879,7 +918,7 @@ class Settings:
 
     @property
     def build_parameters(self) -> dict[str, float]:
-        """What the build reads (param_settings): the model parameters and the concept size the
+        """What the build reads (the `params` row): the model parameters and the concept size the
         market-size rule derives from (a shortlist setting)."""
         return {**self.model, "turnkey_learners": self.shortlist["turnkey_learners"]}
 

@@ -1,5 +1,5 @@
 -- purpose: names of every commune, to tell a non-candidate commune from an unknown name.
--- source: int_geo__communes
+-- source: mart_commune__names
 select commune_code, commune_label, departement_code
-from int_geo__communes
+from mart_commune__names
 order by 1

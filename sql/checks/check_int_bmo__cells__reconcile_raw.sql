@@ -5,8 +5,8 @@
 
 with warehouse as (
     select survey_year, count(*) as cells,
-           sum(hiring_projects) filter (where not hiring_is_estimated) as hiring,
-           sum(difficult_projects) filter (where not difficult_is_estimated) as difficult
+           sum(hiring_projects) filter (where not is_hiring_estimated) as hiring,
+           sum(difficult_projects) filter (where not is_difficult_estimated) as difficult
     from int_bmo__cells group by 1
 ),
 

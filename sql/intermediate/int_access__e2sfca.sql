@@ -1,30 +1,23 @@
 -- purpose: accessible training supply by the enhanced two-step floating catchment area method
---          (Luo & Qi 2009). Supply S_j = places at commune j; demand P_k = working-age population;
+--          (Luo & Qi 2009). Supply S_j = places_or_students at commune j; demand P_k = working-age
+--          population;
 --          W(t) = band weights (0–10, 10–20, 20–catchment minutes: 1.00 / 0.68 / 0.22 by default).
 --          Step 1: R_j = S_j / Σ_k P_k W(t_kj).  Step 2: A_i = Σ_j R_j W(t_ij), places per resident.
 -- grain: one row per commune × sector × qualification level (communes with some access only)
--- upstream: int_training__offer, int_geo__commune_pairs, int_geo__communes, param_settings
+-- upstream: int_training__offer, int_geo__commune_pairs, int_geo__communes, params
 
-with p as (
-    select
-        max(value) filter (where name = 'band1_minutes') as b1,
-        max(value) filter (where name = 'band2_minutes') as b2,
-        max(value) filter (where name = 'band1_weight') as w1,
-        max(value) filter (where name = 'band2_weight') as w2,
-        max(value) filter (where name = 'band3_weight') as w3
-    from param_settings
-),
-
-weighted_pairs as (
+with weighted_pairs as (
     select origin_code, destination_code,
-           case when travel_minutes <= p.b1 then p.w1 when travel_minutes <= p.b2 then p.w2 else p.w3 end as w
-    from int_geo__commune_pairs, p
+           case when travel_minutes <= p.band1_minutes then p.band1_weight
+                when travel_minutes <= p.band2_minutes then p.band2_weight
+                else p.band3_weight end as w
+    from int_geo__commune_pairs, params as p
 ),
 
 supply as (
-    select commune_code, sector_code, qualification_level, sum(places) as places
+    select commune_code, sector_code, qualification_level, sum(places_or_students) as places_or_students
     from int_training__offer
-    where commune_code is not null and places > 0 and qualification_level is not null
+    where commune_code is not null and places_or_students > 0 and qualification_level is not null
     group by all
 ),
 
@@ -38,8 +31,8 @@ demand_around_supply as (
 ),
 
 ratios as (
-    select s.commune_code, s.sector_code, s.qualification_level, s.places,
-           s.places / nullif(d.weighted_demand, 0) as supply_ratio
+    select s.commune_code, s.sector_code, s.qualification_level,
+           s.places_or_students / nullif(d.weighted_demand, 0) as supply_ratio
     from supply as s
     join demand_around_supply as d using (commune_code)
 )

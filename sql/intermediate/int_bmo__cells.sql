@@ -7,7 +7,7 @@
 --            ("rate_within_censoring").
 --          Flags say which values are estimates; figures downstream report their estimated share.
 -- grain: one row per survey year × bassin × département × métier
--- upstream: stg_france_travail__bmo, int_crosswalk__metier_sector, param_settings
+-- upstream: stg_france_travail__bmo, int_crosswalk__metier_sector, params
 
 with cells as (
     select b.*, x.sector_code
@@ -15,21 +15,17 @@ with cells as (
     join int_crosswalk__metier_sector as x using (metier_nomenclature, metier_code)
 ),
 
-bound as (
-    select value as b from param_settings where name = 'secret_upper_bound'
-),
-
 known as (
-    select * from cells where not hiring_is_secret
+    select * from cells where not is_hiring_secret
 ),
 
 rates as (
     -- Rates of published cells by département and, as the fallback, nationally.
     select survey_year, metier_code, departement_code,
-           sum(difficult_projects_count) filter (where not difficult_is_secret)
-               / nullif(sum(hiring_projects_count) filter (where not difficult_is_secret), 0) as difficult_rate,
-           sum(seasonal_projects_count) filter (where not seasonal_is_secret)
-               / nullif(sum(hiring_projects_count) filter (where not seasonal_is_secret), 0) as seasonal_rate
+           sum(difficult_projects_count) filter (where not is_difficult_secret)
+               / nullif(sum(hiring_projects_count) filter (where not is_difficult_secret), 0) as difficult_rate,
+           sum(seasonal_projects_count) filter (where not is_seasonal_secret)
+               / nullif(sum(hiring_projects_count) filter (where not is_seasonal_secret), 0) as seasonal_rate
     from known
     group by grouping sets ((survey_year, metier_code, departement_code), (survey_year, metier_code))
 ),
@@ -37,12 +33,13 @@ rates as (
 estimated as (
     select
         cells.*,
-        case when hiring_is_secret then bound.b / 2 else hiring_projects_count end as hiring_projects,
+        case when is_hiring_secret then params.secret_upper_bound / 2 else hiring_projects_count end
+            as hiring_projects,
         coalesce(d.difficult_rate, n.difficult_rate, 0) as difficult_rate_prior,
         coalesce(d.seasonal_rate, n.seasonal_rate, 0) as seasonal_rate_prior,
-        bound.b
+        params.secret_upper_bound as b
     from cells
-    cross join bound
+    cross join params
     left join rates as d
         on d.survey_year = cells.survey_year and d.metier_code = cells.metier_code
        and d.departement_code = cells.departement_code
@@ -63,17 +60,17 @@ select
     bassin_code,
     bassin_label,
     hiring_projects,
-    case when difficult_is_secret then
+    case when is_difficult_secret then
         least(case when hiring_projects * difficult_rate_prior < b then hiring_projects * difficult_rate_prior
                    else b / 2 end, hiring_projects)
         else difficult_projects_count end as difficult_projects,
-    case when seasonal_is_secret then
+    case when is_seasonal_secret then
         least(case when hiring_projects * seasonal_rate_prior < b then hiring_projects * seasonal_rate_prior
                    else b / 2 end, hiring_projects)
         else seasonal_projects_count end as seasonal_projects,
-    hiring_is_secret as hiring_is_estimated,
-    difficult_is_secret as difficult_is_estimated,
-    seasonal_is_secret as seasonal_is_estimated,
-    case when hiring_is_secret then 'censored_midpoint'
-         when difficult_is_secret or seasonal_is_secret then 'rate_within_censoring' end as estimate_method
+    is_hiring_secret as is_hiring_estimated,
+    is_difficult_secret as is_difficult_estimated,
+    is_seasonal_secret as is_seasonal_estimated,
+    case when is_hiring_secret then 'censored_midpoint'
+         when is_difficult_secret or is_seasonal_secret then 'rate_within_censoring' end as estimate_method
 from estimated

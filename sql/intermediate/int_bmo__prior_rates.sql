@@ -1,12 +1,13 @@
 -- purpose: empirical-Bayes priors for difficulty rates. Prior mean: the sector's rate in the
---          territory's département when the département has at least 30 hiring projects in the
---          sector, else its région's, else the national rate. Prior strength κ per sector and
+--          territory's département when the département has at least prior_min_hiring_projects
+--          (param) hiring projects in the sector, else its région's, else the national rate. Prior strength κ per sector and
 --          year by the method of moments over bassins (beta-binomial): with p̄ the national rate,
 --          V = Σ n_b (p_b − p̄)² / Σ n_b and B bassins, τ² = V − p̄(1 − p̄)·B / Σ n_b and
---          κ = p̄(1 − p̄) / τ² − 1, clipped to [2, 500]. BMO counts are survey estimates, so the
+--          κ = p̄(1 − p̄) / τ² − 1 (macro moment_prior_strength), clipped to [prior_strength_min,
+--          prior_strength_max] (params). BMO counts are survey estimates, so the
 --          binomial variance is an approximation (documented in README "Method").
 -- grain: one row per survey year × sector × département
--- upstream: int_bmo__cells, int_territory__sector_projects
+-- upstream: int_bmo__cells, int_territory__sector_projects, params
 
 with dept as (
     select survey_year, sector_code, departement_code, any_value(region_code) as region_code,
@@ -40,14 +41,16 @@ select
     dept.survey_year,
     dept.sector_code,
     dept.departement_code,
-    case when dept.n >= 30 then dept.x / dept.n
-         when region.n >= 30 then region.x / region.n
+    case when dept.n >= p.prior_min_hiring_projects then dept.x / dept.n
+         when region.n >= p.prior_min_hiring_projects then region.x / region.n
          else kappa.p end as prior_rate,
-    case when dept.n >= 30 then 'département' when region.n >= 30 then 'région' else 'national' end
-        as prior_level,
+    case when dept.n >= p.prior_min_hiring_projects then 'département'
+         when region.n >= p.prior_min_hiring_projects then 'région'
+         else 'national' end as prior_level,
     kappa.p as national_rate,
-    least(500, greatest(2, case when kappa.tau2 > 0 then kappa.p * (1 - kappa.p) / kappa.tau2 - 1 else 500 end))
+    moment_prior_strength(kappa.p, kappa.tau2, p.prior_strength_min, p.prior_strength_max)
         as prior_strength
 from dept
 join region using (survey_year, sector_code, region_code)
 join kappa using (survey_year, sector_code)
+cross join params as p

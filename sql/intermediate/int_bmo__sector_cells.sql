@@ -14,8 +14,8 @@ select
     sum(hiring_projects) as hiring_projects,
     sum(difficult_projects) as difficult_projects,
     sum(seasonal_projects) as seasonal_projects,
-    sum(case when hiring_is_estimated then hiring_projects else 0 end) as hiring_estimated,
-    sum(case when hiring_is_estimated then power(2 * hiring_projects, 2) / 12 else 0 end)
+    sum(case when is_hiring_estimated then hiring_projects else 0 end) as hiring_estimated,
+    sum(case when is_hiring_estimated then power(2 * hiring_projects, 2) / 12 else 0 end)
         as hiring_censored_variance_unit
 from int_bmo__cells
 group by all

@@ -2,7 +2,7 @@
 --          nsf_group_sector.csv; a label pattern refines a group that mixes two sectors), and its
 --          RNCP qualification level. A CFD without NSF group goes to 'NC', flagged.
 -- grain: one row per CFD
--- upstream: stg_bcn__formations, ref_nsf_group_sector
+-- upstream: int_training__diplomas, ref_nsf_group_sector
 
 with candidates as (
     select
@@ -13,7 +13,7 @@ with candidates as (
         x.sector_code,
         -- A row with a matching label pattern is more specific than the group's default row.
         case when coalesce(x.label_pattern, '') <> '' then 0 else 1 end as specificity
-    from stg_bcn__formations as f
+    from int_training__diplomas as f
     left join ref_nsf_group_sector as x
         on x.nsf_group_code = f.nsf_group_code
        and (coalesce(x.label_pattern, '') = ''

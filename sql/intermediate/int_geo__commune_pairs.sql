@@ -1,21 +1,14 @@
--- purpose: pairs of communes whose centroids lie within the catchment time of each other, with an
---          approximate road travel time: great-circle distance × detour factor / average speed
---          (params detour_factor, speed_kmh, catchment_minutes). An approximation, not routing.
+-- purpose: pairs of communes whose centroids lie within the catchment time (param
+--          catchment_minutes) of each other, with the approximate road travel time of macro
+--          travel_minutes over macro great_circle_km. An approximation, not routing.
 --          Candidate pairs come from a grid whose cells are at least the maximum distance wide, so
 --          only neighbouring cells are compared.
 -- grain: one row per ordered pair (origin commune, destination commune), self pairs included
--- upstream: int_geo__communes, param_settings
+-- upstream: int_geo__communes, params
 
-with p as (
-    select
-        max(value) filter (where name = 'catchment_minutes') as minutes,
-        max(value) filter (where name = 'detour_factor') as detour,
-        max(value) filter (where name = 'speed_kmh') as speed
-    from param_settings
-),
-
-reach as (
-    select minutes, detour, speed, minutes / 60.0 * speed / detour as max_km from p
+with reach as (
+    -- The inverse of travel_minutes: the farthest great-circle distance within the catchment.
+    select catchment_minutes / 60.0 * speed_kmh / detour_factor as max_km from params
 ),
 
 points as (
@@ -39,11 +32,7 @@ distances as (
     select
         o.commune_code as origin_code,
         d.commune_code as destination_code,
-        2 * 6371.0 * asin(sqrt(
-            power(sin(radians(d.latitude - o.latitude) / 2), 2)
-            + cos(radians(o.latitude)) * cos(radians(d.latitude))
-              * power(sin(radians(d.longitude - o.longitude) / 2), 2)
-        )) as distance_km
+        great_circle_km(o.latitude, o.longitude, d.latitude, d.longitude) as distance_km
     from neighbours as o
     join points as d on d.cy = o.ny and d.cx = o.nx
 )
@@ -52,6 +41,6 @@ select
     origin_code,
     destination_code,
     distance_km,
-    distance_km * reach.detour / reach.speed * 60 as travel_minutes
-from distances, reach
-where distance_km * reach.detour / reach.speed * 60 <= reach.minutes
+    travel_minutes(distance_km, p.detour_factor, p.speed_kmh) as travel_minutes
+from distances, params as p
+where travel_minutes(distance_km, p.detour_factor, p.speed_kmh) <= p.catchment_minutes

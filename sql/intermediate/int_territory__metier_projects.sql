@@ -17,11 +17,11 @@ select
     sum(c.hiring_projects * s.share) as hiring_projects,
     sum(c.difficult_projects * s.share) as difficult_projects,
     sum(c.seasonal_projects * s.share) as seasonal_projects,
-    sum(case when c.hiring_is_estimated then c.hiring_projects * s.share else 0 end) as hiring_estimated,
+    sum(case when c.is_hiring_estimated then c.hiring_projects * s.share else 0 end) as hiring_estimated,
     -- A secret cell lies uniformly in (0, B) and is estimated at B / 2: its variance (share × B)² / 12.
-    sum(case when c.hiring_is_estimated then power(2 * c.hiring_projects * s.share, 2) / 12 else 0 end)
+    sum(case when c.is_hiring_estimated then power(2 * c.hiring_projects * s.share, 2) / 12 else 0 end)
         as hiring_censored_variance,
-    sum(case when c.difficult_is_estimated then c.difficult_projects * s.share else 0 end) as difficult_estimated
+    sum(case when c.is_difficult_estimated then c.difficult_projects * s.share else 0 end) as difficult_estimated
 from int_bmo__cells as c
 join int_territory__cell_shares as s using (bassin_code, departement_code)
 where s.territory_type <> 'catchment'

@@ -2,12 +2,12 @@
 --          every territory (jobseekers: monthly average of the period year of ref_vintages, published for communes over 5,000
 --          inhabitants only, so their coverage share is carried).
 -- grain: one row per territory type × territory code
--- upstream: int_territory__communes, int_geo__communes, stg_france_travail__jobseekers_commune,
+-- upstream: int_territory__communes, int_geo__communes, int_territory__jobseekers_commune,
 --           int_geo__code_passage
 
 with jobseekers as (
     select m.current_code as commune_code, sum(j.jobseekers_abc_count * m.share) / 12.0 as jobseekers_abc
-    from stg_france_travail__jobseekers_commune as j
+    from int_territory__jobseekers_commune as j
     join int_geo__code_passage as m on m.old_code = j.commune_code
     group by 1
 )

@@ -10,12 +10,12 @@
 --          towns of the default list, the ones that get a report: a national list of 34,888
 --          communes would otherwise store 12.7 M catchment × métier rows that no report reads.
 -- grain: one row per candidate commune (COG 2025)
--- upstream: param_candidates, stg_anct__programmes, int_geo__code_passage, int_geo__communes,
---           param_settings
+-- upstream: param_candidates, int_programme__communes, int_geo__code_passage, int_geo__communes,
+--           params
 
 with default_list as (
     select commune_code
-    from stg_anct__programmes
+    from int_programme__communes
     where programme in ('ACV', 'ACV2')
     group by commune_code
 ),
@@ -41,11 +41,6 @@ towns as (
         any_value(chosen.origin) over (partition by chosen.town_code) as origin
     from chosen
     join int_geo__communes as c on c.commune_code = chosen.town_code
-),
-
-detail_limit as (
-    select max(value) filter (where name = 'metier_detail_max_towns') as max_towns
-    from param_settings
 )
 
 select
@@ -53,7 +48,7 @@ select
     towns.town_label,
     towns.departement_code,
     towns.origin,
-    (select count(*) from towns) <= detail_limit.max_towns
+    (select count(*) from towns) <= params.metier_detail_max_towns
         or towns.town_code in (select town_code from default_towns) as has_metier_detail
 from towns
-cross join detail_limit
+cross join params

@@ -1,42 +1,44 @@
--- purpose: the unified training offer with places, sector and qualification level:
---          * vocational lycées: Affelnet entry capacities (2nde pro → level 4, CAP → level 3);
---          * BTS: Parcoursup capacities, school and apprenticeship (level 5);
---          * higher-education sites: enrolled students as the size proxy (level 6), sector 'NC'
---            because the file gives no field of study.
+-- purpose: the unified training offer with its size, sector and qualification level:
+--          * vocational lycées: Affelnet entry capacities in `places` (2nde pro → level 4, CAP →
+--            level 3);
+--          * BTS: Parcoursup capacities in `places`, school and apprenticeship (level 5);
+--          * higher-education sites: enrolled `students` (level 6), sector 'NC' because the file
+--            gives no field of study; no capacity is published, so `places_or_students`, the
+--            size every supply measure weighs, takes the students as the sites' size proxy.
 --          MEF_STAT_11 → CFD (BCN) → NSF group → sector; UAI → commune; codes re-based to COG 2025.
 --          Rows that cannot be located or classified are kept with NULL commune or 'NC' sector.
 -- grain: one row per source × UAI × training code × status
--- upstream: stg_education__affelnet, stg_esr__parcoursup_bts, stg_esr__implantations, stg_bcn__mef,
---           int_crosswalk__training_sector, stg_education__uai_communes, int_geo__code_passage
+-- upstream: stg_education__affelnet, stg_esr__parcoursup_bts, stg_esr__implantations, int_crosswalk__mef_cfd,
+--           int_crosswalk__training_sector, int_geo__uai_communes, int_geo__code_passage
 
 with affelnet as (
     select 'lycee_pro' as source, rentree_year as vintage_year, uai_code, mefstat11_code as training_code,
-           'scolaire' as status, places, is_capacity_unlimited
+           'scolaire' as status, places, null::bigint as students, is_capacity_unlimited
     from stg_education__affelnet
 ),
 
 bts as (
-    select 'bts', session_year, uai_code, mefstat11_code, lower(status_label), places, false
+    select 'bts', session_year, uai_code, mefstat11_code, lower(status_label), places, null, false
     from stg_esr__parcoursup_bts
 ),
 
 vocational as (
     select v.*, x.sector_code, x.is_unmapped, x.qualification_level
     from (select * from affelnet union all select * from bts) as v
-    left join stg_bcn__mef as m on m.mefstat11_code = v.training_code
+    left join int_crosswalk__mef_cfd as m on m.mefstat11_code = v.training_code
     left join int_crosswalk__training_sector as x on x.cfd_code = m.cfd_code
 ),
 
 higher_education as (
     select 'higher_education' as source, null::integer as vintage_year, uai_code, null as training_code,
-           'scolaire' as status, students_count as places, false as is_capacity_unlimited,
+           'scolaire' as status, null as places, students_count as students, false as is_capacity_unlimited,
            'NC' as sector_code, false as is_unmapped, 6 as qualification_level, commune_code
     from stg_esr__implantations
 ),
 
 located as (
     select vocational.*, u.commune_code from vocational
-    left join stg_education__uai_communes as u using (uai_code)
+    left join int_geo__uai_communes as u using (uai_code)
     union all by name
     select * from higher_education
 )
@@ -48,6 +50,8 @@ select
     training_code,
     status,
     places,
+    students,
+    coalesce(places, students) as places_or_students,
     is_capacity_unlimited,
     coalesce(sector_code, 'NC') as sector_code,
     sector_code is null or is_unmapped as is_sector_unmapped,

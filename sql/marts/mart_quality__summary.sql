@@ -13,7 +13,7 @@ select 'BMO ' || survey_year || ' : projets de recrutement de bassins sans commu
 from int_bmo__unapportioned group by survey_year
 union all
 select 'BMO ' || survey_year || ' : part des projets de recrutement estimée (secret statistique)',
-       sum(hiring_projects) filter (where hiring_is_estimated) / sum(hiring_projects), 'part'
+       sum(hiring_projects) filter (where is_hiring_estimated) / sum(hiring_projects), 'part'
 from int_bmo__cells group by survey_year
 union all
 select 'métiers sans filière (non classés)', count(*) filter (where is_unmapped), 'métiers'

@@ -7,7 +7,7 @@
 -- grain: one row per indicator × sector
 -- upstream: int_territory__sector_shrunk, int_access__commune_sector, int_training__offer
 
-with ref_year as (
+with reference_year as (
     select max(survey_year) as survey_year from int_territory__sector_shrunk
 ),
 
@@ -20,8 +20,8 @@ bassins as (
            1000 * b.hiring_projects / nullif(b.working_age_population, 0) as intensity,
            1000 * b.hiring_projects * b.difficulty_rate_shrunk / nullif(b.working_age_population, 0)
                as difficult_intensity
-    from int_territory__sector_shrunk as b, ref_year
-    where b.territory_type = 'bassin' and b.survey_year = ref_year.survey_year
+    from int_territory__sector_shrunk as b, reference_year
+    where b.territory_type = 'bassin' and b.survey_year = reference_year.survey_year
 ),
 
 demand as (
@@ -37,8 +37,8 @@ demand as (
     from bassins group by all
 ),
 
-places as (
-    select sector_code, qualification_level, sum(places) as places
+supply_size as (
+    select sector_code, qualification_level, sum(places_or_students) as places_or_students
     from int_training__offer
     where commune_code is not null and qualification_level is not null
     group by all
@@ -47,20 +47,21 @@ places as (
 supply as (
     select 'log_access' as indicator, a.sector_code, avg(ln(1 + a.access_all)) as mean,
            stddev_samp(ln(1 + a.access_all)) as sd, median(a.access_all) as median,
-           (select sum(places) from places where places.sector_code = a.sector_code) as national_total
+           (select sum(places_or_students) from supply_size as z where z.sector_code = a.sector_code)
+               as national_total
     from int_access__commune_sector as a group by all
     union all
     select 'access_l' || l.level, a.sector_code, null, null,
            median(case l.level when 4 then a.access_l4 when 5 then a.access_l5 else a.access_l6 end),
-           any_value(coalesce(p.places, 0))
+           any_value(coalesce(p.places_or_students, 0))
     from int_access__commune_sector as a
     cross join (values (4), (5), (6)) as l(level)
-    left join places as p on p.sector_code = a.sector_code and p.qualification_level = l.level
+    left join supply_size as p on p.sector_code = a.sector_code and p.qualification_level = l.level
     group by all
 )
 
 select
-    (select survey_year from ref_year) as reference_survey_year,
+    (select survey_year from reference_year) as reference_survey_year,
     indicator,
     sector_code,
     mean,

@@ -3,9 +3,10 @@
 --          toward the département/région rate (empirical Bayes: (x + κ·prior) / (n + κ)),
 --          seasonal share, hiring intensity per 1,000 working-age residents, the official tension
 --          class, the share of hiring projects resting on estimated secret cells, and z-scores
---          against the fixed reference distribution (ref_standardisation).
+--          against the fixed reference distribution (int_reference__by_sector).
 -- grain: one row per territory type × territory code × survey year × sector
--- upstream: int_territory__sector_shrunk, int_tension__bassin_sector, int_geo__communes, ref_standardisation
+-- upstream: int_territory__sector_shrunk, int_tension__bassin_sector, int_geo__communes,
+--           int_reference__by_sector
 
 with bassin_of as (
     -- Tension classes are official at bassin level; a catchment takes its town's bassin.
@@ -14,17 +15,6 @@ with bassin_of as (
     group by all
     union all
     select 'catchment', commune_code, bassin_code from int_geo__communes
-),
-
-z as (
-    select sector_code,
-           max(mean) filter (where indicator = 'log_hiring') as m_h, max(sd) filter (where indicator = 'log_hiring') as s_h,
-           max(mean) filter (where indicator = 'log_intensity') as m_i, max(sd) filter (where indicator = 'log_intensity') as s_i,
-           max(mean) filter (where indicator = 'log_difficult_intensity') as m_d,
-           max(sd) filter (where indicator = 'log_difficult_intensity') as s_d
-    from (select sector_code, indicator, cast(mean as double) as mean, cast(sd as double) as sd
-          from ref_standardisation)
-    group by sector_code
 )
 
 select
@@ -47,12 +37,12 @@ select
     1000 * s.hiring_projects * s.difficulty_rate_shrunk / nullif(s.working_age_population, 0)
         as difficult_per_1000,
     t.tension_class,
-    (ln(1 + s.hiring_projects) - z.m_h) / nullif(z.s_h, 0) as z_hiring,
-    (ln(1 + 1000 * s.hiring_projects / nullif(s.working_age_population, 0)) - z.m_i) / nullif(z.s_i, 0)
-        as z_intensity,
-    (ln(1 + 1000 * s.hiring_projects * s.difficulty_rate_shrunk / nullif(s.working_age_population, 0)) - z.m_d)
-        / nullif(z.s_d, 0) as z_demand_pressure
+    (ln(1 + s.hiring_projects) - z.log_hiring_mean) / nullif(z.log_hiring_sd, 0) as z_hiring,
+    (ln(1 + 1000 * s.hiring_projects / nullif(s.working_age_population, 0)) - z.log_intensity_mean)
+        / nullif(z.log_intensity_sd, 0) as z_intensity,
+    (ln(1 + 1000 * s.hiring_projects * s.difficulty_rate_shrunk / nullif(s.working_age_population, 0))
+        - z.log_difficult_intensity_mean) / nullif(z.log_difficult_intensity_sd, 0) as z_demand_pressure
 from int_territory__sector_shrunk as s
-left join z using (sector_code)
+left join int_reference__by_sector as z using (sector_code)
 left join bassin_of as b using (territory_type, territory_code)
 left join int_tension__bassin_sector as t on t.bassin_code = b.bassin_code and t.sector_code = s.sector_code

@@ -3,18 +3,17 @@
 --          Territoires d'industrie through the town's EPCI); bassin BMO and zone d'emploi; the
 --          catchment's population, unemployment and jobseekers; higher education (travel time to
 --          the nearest site, students within the catchment); apprenticeship centres and
---          vocational lycées; hiring projects of the latest BMO vintage.
+--          vocational lycées; hiring projects of the wave the published BMO window ends at
+--          (int_bmo__waves.is_window_end, set by bmo_window_end).
 -- grain: one row per candidate town
--- upstream: int_towns__candidates, int_geo__communes, stg_anct__programmes,
---           stg_anct__territoires_industrie, int_bmo__cells, int_territory__population,
+-- upstream: int_towns__candidates, int_geo__communes, int_programme__communes,
+--           int_programme__industry_epcis, int_bmo__cells, int_territory__population,
 --           int_catchment__town_communes, int_training__offer, stg_mna__apprenticeship_centres,
---           stg_education__lycees, int_geo__code_passage, stg_france_travail__jobseekers_commune,
---           mart_territory_sector__indicators, param_settings
+--           stg_education__lycees, int_geo__code_passage, int_territory__jobseekers_commune,
+--           mart_territory_sector__indicators, int_bmo__waves, params
 
-with p as (
-    select max(value) filter (where name = 'detour_factor') as detour,
-           max(value) filter (where name = 'speed_kmh') as speed
-    from param_settings
+with window_end as (
+    select survey_year from int_bmo__waves where is_window_end
 ),
 
 programmes as (
@@ -24,7 +23,7 @@ programmes as (
            bool_or(programme = 'PVD') as is_pvd,
            string_agg(distinct programme_label, ' ; ') filter (where programme in ('ACV', 'ACV2'))
                as acv_programme_label
-    from stg_anct__programmes as a
+    from int_programme__communes as a
     join int_geo__code_passage as m on m.old_code = a.commune_code
     group by 1
 ),
@@ -32,7 +31,7 @@ programmes as (
 bassin_labels as (
     select bassin_code, min(bassin_label) as bassin_label
     from int_bmo__cells
-    where survey_year = (select max(survey_year) from int_bmo__cells)
+    where survey_year = (select survey_year from window_end)
     group by 1
 ),
 
@@ -45,10 +44,7 @@ he_sites as (
 
 nearest_he as (
     select t.town_code,
-           min(2 * 6371.0 * asin(sqrt(
-               power(sin(radians(h.latitude - c.latitude) / 2), 2)
-               + cos(radians(c.latitude)) * cos(radians(h.latitude))
-                 * power(sin(radians(h.longitude - c.longitude) / 2), 2)))) as km
+           min(great_circle_km(c.latitude, c.longitude, h.latitude, h.longitude)) as km
     from int_towns__candidates as t
     join int_geo__communes as c on c.commune_code = t.town_code
     cross join he_sites as h
@@ -57,7 +53,7 @@ nearest_he as (
 
 catchment_supply as (
     select k.town_code,
-           sum(o.places) filter (where o.source = 'higher_education') as higher_education_students,
+           sum(o.students) as higher_education_students,
            sum(o.places) filter (where o.source = 'lycee_pro') as vocational_lycee_places,
            sum(o.places) filter (where o.source = 'bts') as bts_places
     from int_catchment__town_communes as k
@@ -84,7 +80,7 @@ lycees as (
 
 town_jobseekers as (
     select m.current_code as commune_code, sum(j.jobseekers_abc_count * m.share) / 12.0 as jobseekers_abc
-    from stg_france_travail__jobseekers_commune as j
+    from int_territory__jobseekers_commune as j
     join int_geo__code_passage as m on m.old_code = j.commune_code
     group by 1
 ),
@@ -95,7 +91,7 @@ hiring as (
            sum(hiring_projects * estimated_share) / nullif(sum(hiring_projects), 0) as estimated_share
     from mart_territory_sector__indicators
     where territory_type = 'catchment'
-      and survey_year = (select max(survey_year) from mart_territory_sector__indicators)
+      and survey_year = (select survey_year from window_end)
     group by all
 )
 
@@ -120,7 +116,7 @@ select
     coalesce(pr.is_acv, false) as is_acv,
     coalesce(pr.is_acv2, false) as is_acv2,
     coalesce(pr.is_pvd, false) as is_pvd,
-    exists (select 1 from stg_anct__territoires_industrie as ti where ti.epci_siren = c.epci_siren)
+    exists (select 1 from int_programme__industry_epcis as ti where ti.epci_siren = c.epci_siren)
         as is_territoire_industrie,
     pr.acv_programme_label,
     c.bassin_code,
@@ -134,7 +130,7 @@ select
     cp.unemployment_rate as catchment_unemployment_rate,
     cp.jobseekers_per_working_age as catchment_jobseekers_per_working_age,
     cp.jobseekers_coverage_share as catchment_jobseekers_coverage_share,
-    nh.km * p.detour / p.speed * 60 as nearest_higher_education_minutes,
+    travel_minutes(nh.km, p.detour_factor, p.speed_kmh) as nearest_higher_education_minutes,
     coalesce(cs.higher_education_students, 0) as catchment_higher_education_students,
     coalesce(cs.vocational_lycee_places, 0) as catchment_vocational_lycee_places,
     coalesce(cs.bts_places, 0) as catchment_bts_places,
@@ -146,7 +142,7 @@ select
     h.estimated_share as catchment_estimated_share
 from int_towns__candidates as t
 join int_geo__communes as c on c.commune_code = t.town_code
-cross join p
+cross join params as p
 left join programmes as pr on pr.commune_code = t.town_code
 left join bassin_labels as bl on bl.bassin_code = c.bassin_code
 left join int_territory__population as cp on cp.territory_type = 'catchment' and cp.territory_code = t.town_code

@@ -14,9 +14,9 @@ select
     count(distinct o.uai_code) as establishments,
     coalesce(sum(o.places) filter (where o.source = 'lycee_pro'), 0) as lycee_pro_places,
     coalesce(sum(o.places) filter (where o.source = 'bts'), 0) as bts_places,
-    coalesce(sum(o.places) filter (where o.source = 'higher_education'), 0) as higher_education_students,
-    sum(o.places) as places
+    coalesce(sum(o.students), 0) as higher_education_students,
+    sum(o.places_or_students) as places
 from mart_town__catchment_communes as k
 join int_training__offer as o using (commune_code)
-where o.places > 0
+where o.places_or_students > 0
 group by all

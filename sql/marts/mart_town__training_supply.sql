@@ -10,8 +10,8 @@ with places as (
            sum(o.places) filter (where o.source = 'lycee_pro') as lycee_pro_places,
            sum(o.places) filter (where o.source = 'bts' and o.status = 'scolaire') as bts_school_places,
            sum(o.places) filter (where o.source = 'bts' and o.status = 'apprentissage') as bts_apprenticeship_places,
-           sum(o.places) filter (where o.source = 'higher_education') as higher_education_students,
-           sum(o.places) as places
+           sum(o.students) as higher_education_students,
+           sum(o.places_or_students) as places
     from int_catchment__town_communes as c
     join int_training__offer as o using (commune_code)
     group by all

@@ -12,7 +12,7 @@ select
     o.uai_code,
     l.establishment_label,
     l.lycee_type_code,
-    l.sector_label as establishment_status,
+    l.school_status,
     coalesce(l.establishment_label ilike '%lycee des metiers%', false) as is_lycee_des_metiers,
     o.sector_code,
     sum(o.places) as places

@@ -1,15 +1,18 @@
--- purpose: BCN MEF_STAT_11 → CFD: the statistical MEF code used by Affelnet, Parcoursup and the
---          constat de rentrée. A handful of MEF_STAT_11 codes carry two CFD; the most frequent wins (ties: smallest).
--- grain: one row per MEF_STAT_11 code
+-- purpose: BCN table MEF (modules élémentaires de formation): the statistical MEF_STAT_11 code
+--          used by Affelnet, Parcoursup and the constat de rentrée, with the CFD it prepares.
+-- grain: one row per row of the table (one per MEF; a MEF_STAT_11 code may appear on several)
 -- upstream: src_bcn_mef
 
-with votes as (
-    select mef_stat_11_code, cfd_code, count(*) as n
-    from src_bcn_mef
-    where mef_stat_11_code is not null and cfd_code is not null
-    group by all
+with source as (
+    select * from src_bcn_mef
+),
+
+renamed as (
+    select
+        ---------- ids
+        mef_stat_11_code as mefstat11_code,
+        cfd_code
+    from source
 )
 
-select mef_stat_11_code as mefstat11_code, first(cfd_code order by n desc, cfd_code) as cfd_code
-from votes
-group by 1
+select * from renamed

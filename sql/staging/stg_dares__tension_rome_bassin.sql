@@ -6,14 +6,21 @@
 with source as (
     select * from src_tension_rome_bassin
     where vintage in (select vintage from ref_vintages where dataset = 'tension_rome_bassin' and is_selected)
+),
+
+renamed as (
+    select
+        ---------- ids
+        rome_code,
+        bassin_code,
+        ---------- dates
+        cast(vintage as integer) as tension_year,
+        ---------- measures
+        job_offers_avg,
+        jobseekers_abc_avg,
+        tension_class
+    from source
+    where tension_class is not null
 )
 
-select
-    cast(vintage as integer) as tension_year,
-    rome_code,
-    bassin_code,
-    job_offers_avg,
-    jobseekers_abc_avg,
-    tension_class
-from source
-where tension_class is not null
+select * from renamed

@@ -3,11 +3,23 @@
 -- grain: one row per UAI × MEF_STAT_11
 -- upstream: src_affelnet_capacities, ref_vintages
 
-select
-    cast(vintage as integer) as rentree_year,
-    uai_code,
-    mefstat11_code,
-    case when capacity_count = 999 then null else capacity_count end as places,
-    capacity_count = 999 as is_capacity_unlimited
-from src_affelnet_capacities
-where vintage in (select vintage from ref_vintages where dataset = 'affelnet_capacities' and is_selected)
+with source as (
+    select * from src_affelnet_capacities
+    where vintage in (select vintage from ref_vintages where dataset = 'affelnet_capacities' and is_selected)
+),
+
+renamed as (
+    select
+        ---------- ids
+        uai_code,
+        mefstat11_code,
+        ---------- dates
+        cast(vintage as integer) as rentree_year,
+        ---------- counts
+        case when capacity_count = 999 then null else capacity_count end as places,
+        ---------- booleans
+        capacity_count = 999 as is_capacity_unlimited
+    from source
+)
+
+select * from renamed

@@ -3,11 +3,24 @@
 -- grain: one row per implantation (UAI)
 -- upstream: src_esr_implantations
 
-select
-    uai_code,
-    site_label,
-    head_institution_label,
-    commune_code,
-    students_count
-from src_esr_implantations
-where commune_code is not null
+with source as (
+    select * from src_esr_implantations
+),
+
+renamed as (
+    select
+        ---------- ids
+        uai_code,
+        commune_code,
+        ---------- text
+        site_label,
+        head_institution_label,
+        ---------- counts
+        students_count,
+        ---------- vintage
+        vintage
+    from source
+    where commune_code is not null
+)
+
+select * from renamed

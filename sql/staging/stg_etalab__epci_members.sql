@@ -2,9 +2,19 @@
 -- grain: one row per member commune
 -- upstream: src_etalab_epci_members
 
-select
-    commune_code,
-    epci_siren,
-    epci_label,
-    epci_type_code
-from src_etalab_epci_members
+with source as (
+    select * from src_etalab_epci_members
+),
+
+renamed as (
+    select
+        ---------- ids
+        commune_code,
+        epci_siren,
+        epci_type_code,
+        ---------- text
+        epci_label
+    from source
+)
+
+select * from renamed

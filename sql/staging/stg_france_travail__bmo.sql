@@ -9,7 +9,9 @@ with source as (
 
 renamed as (
     select
+        ---------- dates
         cast(vintage as integer) as survey_year,
+        ---------- ids and text
         metier_nomenclature,
         metier_code,
         metier_label,
@@ -21,12 +23,15 @@ renamed as (
         departement_label,
         bassin_code,
         bassin_label,
+        ---------- counts (NULL where secret)
         hiring_projects_count,
         difficult_projects_count,
         seasonal_projects_count,
-        hiring_projects_count_is_secret as hiring_is_secret,
-        difficult_projects_count_is_secret as difficult_is_secret,
-        seasonal_projects_count_is_secret as seasonal_is_secret,
+        ---------- booleans: secret cells
+        hiring_projects_count_is_secret as is_hiring_secret,
+        difficult_projects_count_is_secret as is_difficult_secret,
+        seasonal_projects_count_is_secret as is_seasonal_secret,
+        ---------- file order
         source_row
     from source
 )

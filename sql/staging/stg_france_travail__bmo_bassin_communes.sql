@@ -6,12 +6,19 @@
 with source as (
     select * from src_bmo_bassin_communes
     where vintage in (select vintage from ref_vintages where dataset = 'bmo_bassin_communes' and is_selected)
+),
+
+renamed as (
+    select
+        ---------- ids
+        commune_code,
+        bassin_code,
+        ---------- text
+        bassin_label,
+        ---------- dates
+        cast(vintage as integer) as zonage_year
+    from source
+    where commune_code is not null and bassin_code is not null
 )
 
-select
-    cast(vintage as integer) as zonage_year,
-    commune_code,
-    bassin_code,
-    bassin_label
-from source
-where commune_code is not null and bassin_code is not null
+select * from renamed

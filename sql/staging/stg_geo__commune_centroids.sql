@@ -2,9 +2,19 @@
 -- grain: one row per commune code (COG 2025)
 -- upstream: src_commune_centroids
 
-select
-    commune_code,
-    latitude,
-    longitude
-from src_commune_centroids
-where latitude is not null and longitude is not null
+with source as (
+    select * from src_commune_centroids
+),
+
+renamed as (
+    select
+        ---------- ids
+        commune_code,
+        ---------- coordinates
+        latitude,
+        longitude
+    from source
+    where latitude is not null and longitude is not null
+)
+
+select * from renamed

@@ -2,8 +2,17 @@
 -- grain: one row per former code × current code (a re-established commune splits a former code)
 -- upstream: src_cog_passage_annuel
 
-select distinct
-    old_code,
-    current_code
-from src_cog_passage_annuel
-where level_code = 'COM' and entity_type = 'commune'
+with source as (
+    select * from src_cog_passage_annuel
+),
+
+renamed as (
+    select distinct
+        ---------- ids
+        old_code,
+        current_code
+    from source
+    where level_code = 'COM' and entity_type = 'commune'
+)
+
+select * from renamed

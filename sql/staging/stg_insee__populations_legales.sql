@@ -3,11 +3,22 @@
 -- grain: one row per commune or arrondissement municipal code
 -- upstream: src_populations_legales_communes
 
-select
-    commune_code,
-    commune_label,
-    departement_code,
-    region_code,
-    municipal_population_count,
-    total_population_count
-from src_populations_legales_communes
+with source as (
+    select * from src_populations_legales_communes
+),
+
+renamed as (
+    select
+        ---------- ids
+        commune_code,
+        departement_code,
+        region_code,
+        ---------- text
+        commune_label,
+        ---------- counts
+        municipal_population_count,
+        total_population_count
+    from source
+)
+
+select * from renamed

@@ -2,8 +2,18 @@
 -- grain: one row per commune code (COG 2022)
 -- upstream: src_ze2020_communes
 
-select
-    commune_code,
-    ze2020_code,
-    ze2020_label
-from src_ze2020_communes
+with source as (
+    select * from src_ze2020_communes
+),
+
+renamed as (
+    select
+        ---------- ids
+        commune_code,
+        ze2020_code,
+        ---------- text
+        ze2020_label
+    from source
+)
+
+select * from renamed

@@ -3,6 +3,19 @@
 -- grain: one row per SIRET
 -- upstream: src_apprenticeship_centres
 
-select siret_code, establishment_label, coalesce(commune_code, rco_commune_code) as commune_code
-from src_apprenticeship_centres
-where not coalesce(is_closed, false) and coalesce(commune_code, rco_commune_code) is not null
+with source as (
+    select * from src_apprenticeship_centres
+),
+
+renamed as (
+    select
+        ---------- ids
+        siret_code,
+        coalesce(commune_code, rco_commune_code) as commune_code,
+        ---------- text
+        establishment_label
+    from source
+    where not coalesce(is_closed, false) and coalesce(commune_code, rco_commune_code) is not null
+)
+
+select * from renamed

@@ -14,7 +14,7 @@ from flows.pipeline import build as build_mod
 from flows.pipeline.settings import MODEL_DEFAULTS, load
 
 PARAMS = {**MODEL_DEFAULTS, "catchment_minutes": 30.0}
-HEADER = "-- purpose: test model\n-- grain: one row per test\n-- upstream: test\n\n"
+HEADER = "-- purpose: test model\n-- grain: one row per test\n-- upstream: {upstream}\n\n"
 COMMUNES = (
     "('11001', 'Aville', '11', 100), ('11002', 'Bébourg', '11', 50), ('33003', 'Dé', '33', 5)"
 )
@@ -43,7 +43,9 @@ def project(tmp_path: Path, communes: str = COMMUNES, unranked: str = "''") -> P
         (sql / layer).mkdir(parents=True, exist_ok=True)
     for name, body in MODELS.items():
         text = body.format(communes=communes, unranked=unranked)
-        (sql / f"{name}.sql").write_text(HEADER + text + "\n", encoding="utf-8")
+        reads = sorted(set(build_mod._IDENT.findall(text)) - {name.split("/")[1]})
+        header = HEADER.format(upstream=", ".join(reads))
+        (sql / f"{name}.sql").write_text(header + text + "\n", encoding="utf-8")
     return sql
 
 

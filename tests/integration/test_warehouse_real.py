@@ -36,7 +36,7 @@ def test_every_acv_town_is_ranked_on_every_sector(warehouse):
     )[0]
     acv = query(
         warehouse.path,
-        "select count(distinct commune_code) from stg_anct__programmes "
+        "select count(distinct commune_code) from int_programme__communes "
         "where programme in ('ACV', 'ACV2')",
     )[0][0]
     assert towns >= acv - 5  # a few ACV codes merged into one current commune
@@ -66,7 +66,7 @@ def test_sector_shares_sum_to_the_national_totals(warehouse):
         assert shares == pytest.approx(1.0, rel=1e-9)
     observed_2024 = query(
         warehouse.path,
-        "select sum(hiring_projects) from int_bmo__cells where survey_year = 2024 and not hiring_is_estimated",
+        "select sum(hiring_projects) from int_bmo__cells where survey_year = 2024 and not is_hiring_estimated",
     )[0][0]
     assert observed_2024 == pytest.approx(2_751_069)
 

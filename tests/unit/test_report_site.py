@@ -243,6 +243,12 @@ def tables() -> dict[str, pd.DataFrame]:
             "national_median_per_1000": [0.5, 0.0, 0.2],
         }
     )
+    passage = pd.DataFrame(
+        {
+            "old_code": list(catchment["commune_code"]),
+            "current_code": list(catchment["commune_code"]),
+        }
+    )
     return {
         "mart_town__profile": pd.DataFrame([profile_row(c, n, i) for c, n, i in towns]),
         "mart_town_sector__ranking": pd.DataFrame(
@@ -279,17 +285,17 @@ def tables() -> dict[str, pd.DataFrame]:
                         "uai_code": ["0990001A", "0020001B"],
                         "source": ["lycee_pro", "bts"],
                         "places": [24.0, 30.0],
+                        "students": [None, None],
+                        "places_or_students": [24.0, 30.0],
                     }
                 ),
             },
         ),
-        "int_geo__code_passage": pd.DataFrame(
-            {
-                "old_code": list(catchment["commune_code"]),
-                "current_code": list(catchment["commune_code"]),
-            }
+        "mart_town__catchment_polygon_codes": run_model(
+            "mart_town__catchment_polygon_codes",
+            {"mart_town__catchment_communes": catchment, "int_geo__code_passage": passage},
         ),
-        "int_geo__communes": communes,
+        "mart_commune__names": run_model("mart_commune__names", {"int_geo__communes": communes}),
         "mart_quality__summary": pd.DataFrame(
             {"measure": ["BMO 2024: share estimated"], "value": [0.01], "unit": ["share"]}
         ),

@@ -391,7 +391,7 @@ def test_partner_mart_keeps_the_town_lycees_with_label_and_sectors():
             "uai_code": ["L1"],
             "establishment_label": ["LYCEE PROFESSIONNEL X LYCEE DES METIERS DE L INDUSTRIE"],
             "lycee_type_code": ["LP"],
-            "sector_label": ["public"],
+            "school_status": ["public"],
         }
     )
     got = run_model(

@@ -95,8 +95,8 @@ def test_cell_is_split_between_territories_and_conserved():
             "hiring_projects": "float",
             "difficult_projects": "float",
             "seasonal_projects": "float",
-            "hiring_is_estimated": "bool",
-            "difficult_is_estimated": "bool",
+            "is_hiring_estimated": "bool",
+            "is_difficult_estimated": "bool",
         },
         # 100 projects in (B1, 01), its difficult count an estimate
         (2024, "FAP2021", "M1", "Métier 1", "S", "B1", "01", 100.0, 40.0, 8.0, False, True),
@@ -180,9 +180,9 @@ BMO_COLUMNS = {
     "hiring_projects_count": "float",
     "difficult_projects_count": "float",
     "seasonal_projects_count": "float",
-    "hiring_is_secret": "bool",
-    "difficult_is_secret": "bool",
-    "seasonal_is_secret": "bool",
+    "is_hiring_secret": "bool",
+    "is_difficult_secret": "bool",
+    "is_seasonal_secret": "bool",
 }
 
 
@@ -243,7 +243,7 @@ def test_secret_hiring_cell_is_the_censoring_midpoint():
     assert len(cells) == len(BMO)
     c = row(cells, metier_code="M1", bassin_code="B1")
     assert c.hiring_projects == approx(5 / 2)  # B / 2
-    assert c.hiring_is_estimated and c.difficult_is_estimated and c.seasonal_is_estimated
+    assert c.is_hiring_estimated and c.is_difficult_estimated and c.is_seasonal_estimated
     assert c.estimate_method == "censored_midpoint"
     assert c.sector_code == "IND_PROD"
     # its difficult / seasonal counts: 2.5 x the département rates of published cells
@@ -255,7 +255,7 @@ def test_secret_difficult_cell_uses_the_departement_rate_within_the_censoring_bo
     cells = _cells()
     c = row(cells, metier_code="M1", bassin_code="B4")
     assert c.hiring_projects == approx(10.0)
-    assert not c.hiring_is_estimated and c.difficult_is_estimated and not c.seasonal_is_estimated
+    assert not c.is_hiring_estimated and c.is_difficult_estimated and not c.is_seasonal_estimated
     assert c.difficult_projects == approx(10 * 0.3)  # 3.0 < B
     assert c.estimate_method == "rate_within_censoring"
     # 20 x 0.3 = 6 >= B = 5: the value must lie below B, so B / 2
@@ -263,7 +263,7 @@ def test_secret_difficult_cell_uses_the_departement_rate_within_the_censoring_bo
     # published cells are untouched and carry no method
     published = row(cells, metier_code="M1", bassin_code="B2")
     assert (published.hiring_projects, published.difficult_projects) == (60.0, 18.0)
-    assert pd.isna(published.estimate_method) and not published.difficult_is_estimated
+    assert pd.isna(published.estimate_method) and not published.is_difficult_estimated
 
 
 def test_national_rate_when_the_departement_publishes_none():
@@ -279,7 +279,7 @@ def test_estimate_never_exceeds_hiring():
     c = row(cells, metier_code="M2", bassin_code="B1")
     assert c.hiring_projects == approx(2.5)
     assert c.difficult_projects == approx(min(2.5 * 1.5, 2.5))  # 2.5
-    estimated = cells[cells.difficult_is_estimated]
+    estimated = cells[cells.is_difficult_estimated]
     assert len(estimated) == 5
     assert (estimated.difficult_projects <= estimated.hiring_projects).all()
     # the published M2 cell keeps its inconsistent 15 > 10: only estimates are bounded
@@ -373,6 +373,21 @@ def test_prior_level_and_method_of_moments_prior_strength():
     # W: bassins all at p̄, τ² < 0 (no extra-binomial spread) -> 500
     assert row(priors, sector_code="W").prior_strength == approx(500)
 
+    # The thresholds are parameters: from 10 projects a département is its own prior (02: n = 10,
+    # 03: n = 20), and κ is clipped to [5, 1000] (T: 1665.7 -> 1000, U: 0.0204 -> 5, W -> 1000).
+    loose = run_model(
+        "int_bmo__prior_rates",
+        {"int_bmo__cells": cells, "int_territory__sector_projects": bassins},
+        {"prior_min_hiring_projects": 10, "prior_strength_min": 5, "prior_strength_max": 1000},
+    )
+    d02 = row(loose, sector_code="S", departement_code="02")
+    assert (d02.prior_level, d02.prior_rate) == ("département", approx(1 / 10))
+    d03 = row(loose, sector_code="S", departement_code="03")
+    assert (d03.prior_level, d03.prior_rate) == ("département", approx(9 / 20))
+    assert row(loose, sector_code="T").prior_strength == approx(1000)
+    assert row(loose, sector_code="U").prior_strength == approx(5)
+    assert row(loose, sector_code="W").prior_strength == approx(1000)
+
 
 def test_territory_sector_indicators_shrink_and_standardise():
     projects = frame(
@@ -419,10 +434,17 @@ def test_territory_sector_indicators_shrink_and_standardise():
         ("C3", "B2"),
     )
     reference = frame(
-        {"indicator": "str", "sector_code": "str", "mean": "str", "sd": "str"},
-        ("log_hiring", "S", "3.0", "1.5"),
-        ("log_intensity", "S", "1.0", "0.5"),
-        ("log_difficult_intensity", "S", "0.5", "0.4"),
+        {
+            "indicator": "str",
+            "sector_code": "str",
+            "mean": "str",
+            "sd": "str",
+            "median": "str",
+            "national_total": "str",
+        },
+        ("log_hiring", "S", "3.0", "1.5", None, None),
+        ("log_intensity", "S", "1.0", "0.5", None, None),
+        ("log_difficult_intensity", "S", "0.5", "0.4", None, None),
     )
     shrunk_rates = run_model(
         "int_territory__sector_shrunk",
@@ -438,7 +460,9 @@ def test_territory_sector_indicators_shrink_and_standardise():
             "int_territory__sector_shrunk": shrunk_rates,
             "int_tension__bassin_sector": tension,
             "int_geo__communes": geo,
-            "ref_standardisation": reference,
+            "int_reference__by_sector": run_model(
+                "int_reference__by_sector", {"ref_standardisation": reference}
+            ),
         },
     )
     assert len(out) == 2
@@ -532,7 +556,7 @@ def test_e2sfca_by_hand():
             "commune_code": "str",
             "sector_code": "str",
             "qualification_level": "float",
-            "places": "float",
+            "places_or_students": "float",
         },
         ("A", "S", 4.0, 20.0),
         ("A", "S", 4.0, 10.0),  # summed: 30 places at A, level 4
@@ -607,7 +631,7 @@ def test_reference_distribution_uses_the_latest_year_of_bassins():
             "commune_code": "str",
             "sector_code": "str",
             "qualification_level": "int",
-            "places": "float",
+            "places_or_students": "float",
         },
         ("A", "S", 4, 20.0),
         ("B", "S", 5, 10.0),
@@ -672,21 +696,26 @@ CONTEXT_INPUTS = {
         ("T1", "MAINT", 3.0, 0.0, 0.0, 0.0),
         ("T1", "NC", 0.1, 0.0, 0.0, 0.1),  # level 6, all fields
     ),
-    "ref_standardisation": frame(
+    "int_reference__by_sector": run_model(
+        "int_reference__by_sector",
         {
-            "indicator": "str",
-            "sector_code": "str",
-            "mean": "str",
-            "sd": "str",
-            "median": "str",
-            "national_total": "str",
+            "ref_standardisation": frame(
+                {
+                    "indicator": "str",
+                    "sector_code": "str",
+                    "mean": "str",
+                    "sd": "str",
+                    "median": "str",
+                    "national_total": "str",
+                },
+                ("log_access", "IND_PROD", "0.8", "0.4", "0.6", "500"),
+                ("log_access", "MAINT", "0.5", "0.5", "1.0", "300"),
+                ("log_access", "SANTE", "0.05", "0.2", "0", "10"),  # thin: mean < 0.1
+                ("access_l4", "IND_PROD", None, None, "0.2", "100"),
+                ("access_l5", "IND_PROD", None, None, "0.1", "50"),
+                ("access_l6", "NC", None, None, "0.05", "70"),
+            )
         },
-        ("log_access", "IND_PROD", "0.8", "0.4", "0.6", "500"),
-        ("log_access", "MAINT", "0.5", "0.5", "1.0", "300"),
-        ("log_access", "SANTE", "0.05", "0.2", "0", "10"),  # thin: mean < 0.1
-        ("access_l4", "IND_PROD", None, None, "0.2", "100"),
-        ("access_l5", "IND_PROD", None, None, "0.1", "50"),
-        ("access_l6", "NC", None, None, "0.05", "70"),
     ),
     "int_tension__bassin_sector": frame(
         {"bassin_code": "str", "sector_code": "str", "tension_class": "float"},
@@ -716,6 +745,11 @@ def test_context_supply_against_the_national_median_and_thin_supply():
     sante = row(out, sector_code="SANTE")
     # national mean log access 0.05 < 0.1: the sources barely cover this sector's supply
     assert sante.is_supply_data_thin and sante.accessible_places_per_1000 == 0
+    # the threshold is min_national_mean_log_access: at 0.01, SANTE's 0.05 is enough
+    loose = run_model(
+        "int_town_sector__context", CONTEXT_INPUTS, {"min_national_mean_log_access": 0.01}
+    )
+    assert not row(loose, sector_code="SANTE").is_supply_data_thin
     # the town's bassin is B1: MAINT's class 5 belongs to B2
     assert pd.isna(row(out, sector_code="MAINT").tension_class)
 
@@ -780,8 +814,8 @@ def test_check_bmo_cells_reconcile_with_raw():
     src = BMO.rename(
         columns={
             "survey_year": "vintage",
-            "hiring_is_secret": "hiring_projects_count_is_secret",
-            "difficult_is_secret": "difficult_projects_count_is_secret",
+            "is_hiring_secret": "hiring_projects_count_is_secret",
+            "is_difficult_secret": "difficult_projects_count_is_secret",
         }
     ).astype({"vintage": "str"})
 
@@ -809,7 +843,7 @@ def test_check_bmo_cells_reconcile_with_raw():
 # --- Scale: métier detail for the towns that get a report ---------------------------------------
 
 DETAIL_GIVEN = {
-    "stg_anct__programmes": frame(
+    "int_programme__communes": frame(
         {"commune_code": "str", "programme": "str"}, ("A", "ACV"), ("B", "ACV2"), ("C", "PVD")
     ),
     "int_geo__code_passage": frame(
