@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import runners
 from flows.build_flow import run_name
 from flows.pipeline import settings as settings_mod
+from flows.pipeline.provenance import map_polygons_path
 from flows.pipeline.settings import Settings
 from reports import data, geo, site
 
@@ -45,7 +46,7 @@ def _layout(cfg: Settings) -> site.Layout:
 def town_page_task(code: str, site_data: data.SiteData, cfg: Settings) -> Path:
     con = _connect(cfg)
     try:
-        polygons = geo.Polygons(data.polygon_path(cfg.parsed_dir))
+        polygons = geo.Polygons(map_polygons_path(cfg.parsed_dir))
         return site.write_town_page(con, code, site_data, polygons, _layout(cfg))
     finally:
         con.close()
@@ -119,7 +120,7 @@ def reports(towns: list[str] | None = None, pdf: bool = False) -> list[str]:
             codes = [data.resolve_town(con, town).code for town in towns]
         else:
             codes = data.town_codes(con)
-        site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
+        site_data = data.load_site(con)
     finally:
         con.close()
     site.prepare(site_data, layout, codes)
@@ -133,7 +134,7 @@ def reports(towns: list[str] | None = None, pdf: bool = False) -> list[str]:
 
         con = _connect(cfg)
         try:
-            polygons = geo.Polygons(data.polygon_path(cfg.parsed_dir))
+            polygons = geo.Polygons(map_polygons_path(cfg.parsed_dir))
             with pdf_mod.StaticCharts() as charts:
                 pdfs = [
                     str(town_pdf_task(code, con, site_data, polygons, layout, charts))

@@ -13,6 +13,7 @@ import pandas as pd
 from reports import charts, fmt
 from reports.charts import Figure
 from reports.data import SiteData, TownData, recommended_count
+from reports.evaluation import EVALUATION_METRICS, comparison_fr
 from reports.geo import Ring
 
 PARAMETER_LABELS = {
@@ -52,67 +53,6 @@ PARAMETER_LABELS = {
     "weight_concentration": ("Concentration de la loi de Dirichlet des poids tirés", ""),
     "turnkey_learners": ("Apprenants du concept « clef en main » (cohorte de référence)", ""),
 }
-# What each figure of mart_diagnostic__evaluation measures, in French: label and one sentence.
-EVALUATION_METRICS = {
-    ("split_half", "top1_agreement"): (
-        "Fiabilité (vagues isolées) : même 1re filière",
-        "Part des villes dont la 1re filière recommandée est la même quand le classement est "
-        "construit sur une seule vague puis sur une autre.",
-    ),
-    ("split_half", "top3_overlap"): (
-        "Fiabilité (vagues isolées) : filières recommandées communes",
-        "Part moyenne des trois filières recommandées que deux classements construits chacun sur "
-        "une seule vague ont en commun.",
-    ),
-    ("split_half", "within_town_spearman"): (
-        "Fiabilité (vagues isolées) : corrélation des scores",
-        "Corrélation de rang (Spearman), dans chaque ville, des scores des filières entre deux "
-        "vagues isolées.",
-    ),
-    ("refresh_stability", "top1_agreement"): (
-        "Stabilité à la mise à jour : même 1re filière",
-        "Part des villes dont la 1re filière recommandée ne change pas quand une nouvelle vague "
-        "BMO entre dans la fenêtre.",
-    ),
-    ("refresh_stability", "top3_overlap"): (
-        "Stabilité à la mise à jour : filières recommandées communes",
-        "Part moyenne des trois filières recommandées conservées quand une nouvelle vague entre "
-        "dans la fenêtre.",
-    ),
-    ("refresh_stability", "within_town_spearman"): (
-        "Stabilité à la mise à jour : corrélation des scores",
-        "Corrélation de rang, dans chaque ville, des scores avant et après l'ajout d'une vague.",
-    ),
-    ("forecast_skill", "skill_vs_persistence"): (
-        "Prévision : gain sur la dernière vague seule",
-        "Réduction de l'erreur quadratique de prévision de la spécialisation observée l'année "
-        "suivante, par rapport à la seule dernière vague (0 : aucun gain, 1 : prévision parfaite).",
-    ),
-    ("forecast_skill", "skill_vs_national"): (
-        "Prévision : gain sur la part nationale",
-        "Même réduction d'erreur, par rapport à l'hypothèse que chaque filière a dans la zone sa "
-        "part nationale.",
-    ),
-    ("forecast_skill", "spearman"): (
-        "Prévision : corrélation avec l'année suivante",
-        "Corrélation de rang entre la spécialisation prévue et celle observée l'année suivante, "
-        "sur les couples ville × filière lisibles.",
-    ),
-    ("convergent_validity", "spearman"): (
-        "Validité : difficulté et tension officielle",
-        "Corrélation de rang, par bassin et filière, entre la part de projets jugés difficiles et "
-        "la classe de tension publiée par la Dares : deux mesures indépendantes du même "
-        "phénomène.",
-    ),
-}
-# `mart_diagnostic__evaluation.comparison` is written in English by the build; its words in French.
-COMPARISON_WORDS = (
-    ("mean of the pairs", "moyenne des paires"),
-    ("up to ", "jusqu'à "),
-    (" vs ", " contre "),
-    ("difficulty ", "difficulté "),
-    ("Dares tension class", "classe de tension Dares"),
-)
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
@@ -996,12 +936,6 @@ def comparaison(town: TownData) -> dict[str, Any]:
     }
 
 
-def comparison_fr(text: str) -> str:
-    for english, french in COMPARISON_WORDS:
-        text = text.replace(english, french)
-    return text
-
-
 def _latest_comparison(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The figure that speaks for the published ranking: the mean over pairs where there is one,
     otherwise the comparison reaching the most recent wave."""
@@ -1067,7 +1001,7 @@ def evaluation_tables(evaluation: pd.DataFrame) -> tuple[Table, Table]:
 def vintages_table(site: SiteData) -> Table:
     """Each source's vintage(s) the build read (meta_build) and the ingested ones it left aside
     (ref_vintages)."""
-    titles = {src.dataset: src.title for src in site.sources}
+    titles = {src.dataset: src.title_fr for src in site.sources}
     rows = []
     for dataset, group in site.vintages.groupby("dataset", sort=True):
         used = [

@@ -532,11 +532,11 @@ def export(
     if not cfg.warehouse.exists():
         console.print("[red]No warehouse yet[/red]: run `gpect build` first.")
         raise typer.Exit(1)
-    from connectors import parse
+    from flows.pipeline.provenance import map_polygons_path
     from reports.export import ExportError
     from reports.export import export as export_marts
 
-    polygons, _, _ = parse.parsed_paths(cfg.parsed_dir, "commune_polygons", "cog2018")
+    polygons = map_polygons_path(cfg.parsed_dir)
     if not polygons.is_file():
         console.print(
             f"[red]No commune polygons at {escape(str(polygons))}[/red]: run "
@@ -546,9 +546,7 @@ def export(
     target = out or cfg.data_dir / "out" / "export"
     try:
         with console.status("Exporting the marts, the GeoPackage and datapackage.json…"):
-            written = export_marts(
-                cfg.warehouse, polygons, target, raw_dir=cfg.raw_dir, parsed_dir=cfg.parsed_dir
-            )
+            written = export_marts(cfg.warehouse, polygons, target)
     except ExportError as exc:
         console.print(f"[red]Export refused[/red]: {escape(str(exc))}")
         raise typer.Exit(1) from exc

@@ -49,6 +49,7 @@ def report(
 def _report(town: str | None, all_towns: bool, pdf: bool) -> dict:
     import duckdb
 
+    from flows.pipeline.provenance import map_polygons_path
     from reports import data, geo, site
 
     if (town is None) != all_towns:
@@ -74,8 +75,8 @@ def _report(town: str | None, all_towns: bool, pdf: bool) -> dict:
                 console.print(f"[red]No report[/red]: {escape(str(exc))}")
                 raise typer.Exit(1) from exc
         layout = site.Layout(cfg.data_dir / "out")
-        site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
-        polygons = geo.Polygons(data.polygon_path(cfg.parsed_dir), preload=len(codes) > 1)
+        site_data = data.load_site(con)
+        polygons = geo.Polygons(map_polygons_path(cfg.parsed_dir), preload=len(codes) > 1)
         with progress_bar() as bar:
             job = bar.add_task("Writing reports", total=len(codes))
             pages = site.write_site(

@@ -26,7 +26,7 @@ import duckdb
 
 from connectors import candidates as candidates_mod
 from connectors import parse, registry
-from flows.pipeline import diagnostic
+from flows.pipeline import diagnostic, provenance
 from flows.pipeline.settings import REPO_ROOT, Settings
 
 SQL_DIR = REPO_ROOT / "sql"
@@ -350,6 +350,7 @@ def build(
             raise BuildError(
                 f"no ingested data for {missing}; run `gpect fetch` (offline: --mirror) first"
             )
+        provenance.record_sources(con, settings.raw_dir, settings.parsed_dir)
         register_reference(con, reference_dir)
         vintages = register_vintages(con, settings, reference_dir)
         register_parameters(con, params)

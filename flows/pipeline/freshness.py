@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectors import parse, registry
-from connectors.rawstore import write_json_atomic
+from connectors.shared.files import write_json
 from flows.pipeline import build as build_mod
 from flows.pipeline.settings import REPO_ROOT, Settings
 
@@ -124,7 +124,7 @@ def stale_reason(output: Path, inputs: dict[str, str]) -> str | None:
 
 def record(output: Path, inputs: dict[str, str]) -> None:
     """Remember the inputs `output` was just made from (after it was published)."""
-    write_json_atomic(sidecar(output), {**inputs, PUBLISHED: file_stat(output)})
+    write_json(sidecar(output), {**inputs, PUBLISHED: file_stat(output)})
 
 
 @dataclass

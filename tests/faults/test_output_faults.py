@@ -16,7 +16,7 @@ from shortlist_synthetic import four_towns, small_warehouse
 from typer.testing import CliRunner
 from werkzeug import Response
 
-from connectors.cells import FORMULA_STARTS, safe_frame, safe_text
+from connectors.shared.cells import FORMULA_STARTS, safe_frame, safe_text
 from reports import shortlist as sl
 from reports.shortlist_workbook import write_workbook
 

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, ImageStat
 from playwright.sync_api import sync_playwright
 
+from flows.pipeline.provenance import map_polygons_path
 from reports import data, geo, site
 
 pytestmark = pytest.mark.realdata
@@ -65,10 +66,10 @@ def real_site(ingested, warehouse, tmp_path_factory):
                 "select distinct survey_year from mart_territory_sector__indicators"
             ).fetchall()
         )
-        site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
+        site_data = data.load_site(con)
         started = time.perf_counter()
         pages = site.write_site(
-            con, codes, site_data, geo.Polygons(data.polygon_path(cfg.parsed_dir), True), layout
+            con, codes, site_data, geo.Polygons(map_polygons_path(cfg.parsed_dir), True), layout
         )
         seconds = time.perf_counter() - started
     finally:
@@ -81,7 +82,7 @@ def real_site(ingested, warehouse, tmp_path_factory):
         "seconds": seconds,
         "site_data": site_data,
         "warehouse": warehouse.path,
-        "polygons": data.polygon_path(cfg.parsed_dir),
+        "polygons": map_polygons_path(cfg.parsed_dir),
         "ranking": ranking,
         "waves": waves,
     }
