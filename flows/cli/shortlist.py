@@ -61,7 +61,7 @@ def shortlist(
 
 
 def _shortlist(candidates, top, select, seed, draws, bundle) -> dict:
-    from connectors import candidates as candidates_mod
+    from connectors.shared import candidates as candidates_mod
     from reports import shortlist as shortlist_mod
 
     start = time.perf_counter()
@@ -91,8 +91,8 @@ def _shortlist(candidates, top, select, seed, draws, bundle) -> dict:
         raise typer.Exit(1) from exc
     status.update("Writing the workbook, the CSV files and the page…")
 
-    from reports.shortlist_page import write_page
-    from reports.shortlist_workbook import write_bundle, write_workbook
+    from reports.shortlist.page import write_page
+    from reports.shortlist.workbook import write_bundle, write_workbook
 
     out = cfg.data_dir / "out"
     written = [

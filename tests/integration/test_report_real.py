@@ -341,7 +341,7 @@ def browser_site(real_site, warehouse):
     """The real site with the jury page and the index's shortlist script, as `gpect run` leaves
     it, and the figures the tests compare the pages with."""
     from reports import shortlist as sl
-    from reports import shortlist_page
+    from reports.shortlist import page as shortlist_page
 
     layout = real_site["layout"]
     result = sl.make_shortlist(sl.load_inputs(warehouse.path), sl.parameters(), select=10)

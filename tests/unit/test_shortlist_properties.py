@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 from shortlist_synthetic import four_towns
 
 from reports import shortlist as sl
+from reports.shortlist import criteria, scoring
+from reports.shortlist import monte_carlo as mc_mod
 
 INDICATORS = [ind for c in sl.CRITERIA for ind in c.indicators]
-W = sl.weights(sl.parameters())
+W = criteria.weights(sl.parameters())
 # Monotone normalisations only: a z-score's spread grows with the value it standardises, so raising
 # an outlier can narrow its lead (documented in the methodology; the headline rank is min-max).
 MONOTONE = ("minmax", "rank")
@@ -37,8 +39,8 @@ def indicator_tables(draw) -> pd.DataFrame:
 
 
 def ranks(table: pd.DataFrame, methods=MONOTONE) -> pd.DataFrame:
-    ranked = sl.rank_towns(table, W)
-    mc = sl.monte_carlo(ranked, W, draws=40, seed=11, concentration=20, top=2, methods=methods)
+    ranked = scoring.rank_towns(table, W)
+    mc = mc_mod.monte_carlo(ranked, W, draws=40, seed=11, concentration=20, top=2, methods=methods)
     return pd.DataFrame(
         {
             "rank": ranked["rank"].to_numpy(),
@@ -79,7 +81,7 @@ def test_permuting_the_towns_changes_nothing(table, data):
     order = data.draw(st.permutations(list(range(len(table)))))
     shuffled = table.iloc[order].reset_index(drop=True)
     pd.testing.assert_frame_equal(
-        ranks(table, sl.NORMALISATIONS), ranks(shuffled, sl.NORMALISATIONS)
+        ranks(table, criteria.NORMALISATIONS), ranks(shuffled, criteria.NORMALISATIONS)
     )
 
 
