@@ -168,7 +168,8 @@ def markdown(frame: pd.DataFrame) -> str:
         for r in rows.itertuples():
             lines.append(
                 f"| {_metric_fr(family, r.metric)} | {comparison_fr(r.comparison)} "
-                f"| {fmt.number(r.value, 3)} | {fmt.number(r.target, 3)} "
+                f"| {fmt.number(r.value, 3)} "
+                f"| {'—' if fmt.is_missing(r.target) else fmt.number(r.target, 3)} "
                 f"| {STATUS_FR.get(status(r.value, r.target), '')} | {fmt.number(r.count)} |"
             )
         lines.append("")

@@ -26,6 +26,7 @@ import duckdb
 
 from connectors import parse, registry
 from connectors.shared import candidates as candidates_mod
+from connectors.shared.files import write_with
 from flows.pipeline import diagnostic, provenance
 from flows.pipeline.settings import REPO_ROOT, Settings
 
@@ -424,5 +425,6 @@ def write_reference(settings: Settings, params: dict[str, float], version: str) 
             con.close()
     finally:
         scratch.unlink(missing_ok=True)
-    frame.to_csv(REFERENCE_FILE, index=False, float_format="%.6g")
-    return REFERENCE_FILE
+    return write_with(
+        REFERENCE_FILE, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.6g")
+    )
