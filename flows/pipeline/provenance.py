@@ -120,6 +120,8 @@ def record_sources(con: duckdb.DuckDBPyConnection, raw_dir: Path, parsed_dir: Pa
     rows = source_rows(datasets | {MAP_POLYGONS[0]}, raw_dir, parsed_dir)
     columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
     con.execute(f"create table {SOURCES_TABLE} ({columns})")
+    if not rows:  # DuckDB refuses an executemany without parameter sets
+        return
     placeholders = ", ".join("?" for _ in _COLUMNS)
     con.executemany(
         f"insert into {SOURCES_TABLE} values ({placeholders})",  # noqa: S608
