@@ -15,6 +15,7 @@ from connectors.errors import DownloadError
 from connectors.http import HttpConfig, Transfer, copy_local, download
 from connectors.mirror import Mirror
 from connectors.registry import Vintage
+from connectors.shared.files import write_json
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def fetch_vintage(
     source = first["url_asked"] if len(entries) == 1 else f"{len(entries)} parts"
     if previous is not None and rawstore.same_revision(previous["parts"], entries):
         # Nothing new: the current revision was checked (and repaired if its file was damaged).
-        rawstore.write_json_atomic(
+        write_json(
             rawstore.vintage_dir(raw_dir, ds, vname) / rawstore.MANIFEST,
             {**previous, "parts": entries},
         )

@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +31,12 @@ import pyarrow
 import pyarrow.parquet as pq
 
 from connectors import rawstore, registry
-from connectors.cells import write_csv
 from connectors.errors import ParseError
 from connectors.readers import read_frame
 from connectors.registry import Vintage
+from connectors.shared import codes
+from connectors.shared.cells import write_csv
+from connectors.shared.files import write_json, write_with
 
 COLUMN_MAP_DIR = Path(__file__).with_name("column_maps")
 PARSER_VERSION = "2"  # 2: declared null markers only in xlsx, data contracts
@@ -44,9 +45,9 @@ DEFAULT_MAX_REJECT_SHARE = 0.001
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _PATTERNS = {
-    "commune": re.compile(r"^(\d{5}|2[AB]\d{3})$"),
+    "commune": re.compile(f"^(?:{codes.COMMUNE_CODE.pattern})$"),
     "bassin": re.compile(r"^\d{4}$"),
-    "departement": re.compile(r"^(\d{2}|2[AB]|97\d)$"),
+    "departement": re.compile(f"^(?:{codes.DEPARTEMENT_CODE.pattern})$"),
     "region": re.compile(r"^\d{2}$"),
     "siren": re.compile(r"^\d{9}$"),
     "uai": re.compile(r"^\d{7}[A-Z]$"),
@@ -471,15 +472,13 @@ def _parse(
     totals, warnings = check_contract(
         table, vintage, previous, _previous_vintage(parsed_dir, ds, vname), err
     )
-    table_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = table_path.with_name(f".{table_path.name}.{os.getpid()}.tmp")
     if "geometry" in table.columns:
         import geopandas as gpd
 
-        gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326").to_parquet(tmp, index=False)
+        geo = gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
+        write_with(table_path, lambda tmp: geo.to_parquet(tmp, index=False))
     else:
-        table.to_parquet(tmp, index=False)
-    os.replace(tmp, table_path)
+        write_with(table_path, lambda tmp: table.to_parquet(tmp, index=False))
     if rejects:
         write_csv(pd.DataFrame(rejects), rejects_path)
     else:
@@ -498,5 +497,5 @@ def _parse(
         "raw_sha256": {p: e["sha256"] for p, e in manifest["parts"].items()},
         "parsed_at": rawstore.now(),
     }
-    rawstore.write_json_atomic(record_path, record)
+    write_json(record_path, record)
     return ParseOutcome(ds, vname, "parsed", len(table), rejected, table_path, tuple(warnings))

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from connectors.errors import DownloadError
 from connectors.http import Transfer, sha256_file
+from connectors.shared.files import write_json
 
 MANIFEST = "manifest.json"
 STAGED = "staged.json"
@@ -90,7 +91,7 @@ def read_staged(raw_dir: Path, dataset: str, vintage: str) -> dict[str, Any] | N
 
 
 def write_staged(raw_dir: Path, dataset: str, vintage: str, staged: dict[str, Any]) -> None:
-    write_json_atomic(vintage_dir(raw_dir, dataset, vintage) / STAGED, staged)
+    write_json(vintage_dir(raw_dir, dataset, vintage) / STAGED, staged)
 
 
 def drop_staged(raw_dir: Path, dataset: str, vintage: str) -> None:
@@ -107,7 +108,7 @@ def publish_staged(raw_dir: Path, dataset: str, vintage: str, staged: dict[str, 
     if manifest["parts"] and _shas(manifest["parts"]) != _shas(staged["parts"]):
         manifest["history"].append({"replaced_at": now(), "parts": manifest["parts"]})
     manifest["parts"] = staged["parts"]
-    write_json_atomic(vintage_dir(raw_dir, dataset, vintage) / MANIFEST, manifest)
+    write_json(vintage_dir(raw_dir, dataset, vintage) / MANIFEST, manifest)
     drop_staged(raw_dir, dataset, vintage)
 
 
@@ -120,7 +121,7 @@ def quarantine_staged(
     # The same revision refused again (the publisher still serves it) replaces its entry.
     kept = [q for q in manifest["quarantine"] if not same_revision(q["parts"], staged["parts"])]
     manifest["quarantine"] = [*kept, entry][-QUARANTINE_KEPT:]
-    write_json_atomic(vintage_dir(raw_dir, dataset, vintage) / MANIFEST, manifest)
+    write_json(vintage_dir(raw_dir, dataset, vintage) / MANIFEST, manifest)
     drop_staged(raw_dir, dataset, vintage)
 
 
@@ -130,13 +131,6 @@ def _shas(parts: dict[str, Any]) -> dict[str, str]:
 
 def same_revision(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return _shas(a) == _shas(b)
-
-
-def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 _NESTED = (".zip", ".7z", ".rar", ".gz", ".tgz", ".tar", ".bz2", ".xz")

@@ -84,6 +84,8 @@ class Dataset:
     id: str
     publisher: str
     title: str
+    # The title French outputs show: the catalogue's `title_fr`, or `title` when it is French.
+    title_fr: str
     licence: str
     documentation: str
     group: str
@@ -167,6 +169,7 @@ def load_catalog(directory: Path = CATALOG_DIR) -> dict[str, Dataset]:
                 id=ds_id,
                 publisher=raw["publisher"],
                 title=raw["title"],
+                title_fr=raw.get("title_fr", raw["title"]),
                 licence=raw["licence"],
                 documentation=raw["documentation"],
                 group=path.stem,

@@ -5,7 +5,8 @@ formatted tables and figures that the template lays out. Missing values are said
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -13,70 +14,31 @@ import pandas as pd
 from reports import charts, fmt
 from reports.charts import Figure
 from reports.data import SiteData, TownData, recommended_count
+from reports.evaluation import EVALUATION_METRICS, comparison_fr
 from reports.geo import Ring
 
-# What each figure of mart_diagnostic__evaluation measures, in French: label and one sentence.
-EVALUATION_METRICS = {
-    ("split_half", "top1_agreement"): (
-        "Fiabilité (vagues isolées) : même 1re filière",
-        "Part des villes dont la 1re filière recommandée est la même quand le classement est "
-        "construit sur une seule vague puis sur une autre.",
-    ),
-    ("split_half", "top3_overlap"): (
-        "Fiabilité (vagues isolées) : filières recommandées communes",
-        "Part moyenne des trois filières recommandées que deux classements construits chacun sur "
-        "une seule vague ont en commun.",
-    ),
-    ("split_half", "within_town_spearman"): (
-        "Fiabilité (vagues isolées) : corrélation des scores",
-        "Corrélation de rang (Spearman), dans chaque ville, des scores des filières entre deux "
-        "vagues isolées.",
-    ),
-    ("refresh_stability", "top1_agreement"): (
-        "Stabilité à la mise à jour : même 1re filière",
-        "Part des villes dont la 1re filière recommandée ne change pas quand une nouvelle vague "
-        "BMO entre dans la fenêtre.",
-    ),
-    ("refresh_stability", "top3_overlap"): (
-        "Stabilité à la mise à jour : filières recommandées communes",
-        "Part moyenne des trois filières recommandées conservées quand une nouvelle vague entre "
-        "dans la fenêtre.",
-    ),
-    ("refresh_stability", "within_town_spearman"): (
-        "Stabilité à la mise à jour : corrélation des scores",
-        "Corrélation de rang, dans chaque ville, des scores avant et après l'ajout d'une vague.",
-    ),
-    ("forecast_skill", "skill_vs_persistence"): (
-        "Prévision : gain sur la dernière vague seule",
-        "Réduction de l'erreur quadratique de prévision de la spécialisation observée l'année "
-        "suivante, par rapport à la seule dernière vague (0 : aucun gain, 1 : prévision parfaite).",
-    ),
-    ("forecast_skill", "skill_vs_national"): (
-        "Prévision : gain sur la part nationale",
-        "Même réduction d'erreur, par rapport à l'hypothèse que chaque filière a dans la zone sa "
-        "part nationale.",
-    ),
-    ("forecast_skill", "spearman"): (
-        "Prévision : corrélation avec l'année suivante",
-        "Corrélation de rang entre la spécialisation prévue et celle observée l'année suivante, "
-        "sur les couples ville × filière lisibles.",
-    ),
-    ("convergent_validity", "spearman"): (
-        "Validité : difficulté et tension officielle",
-        "Corrélation de rang, par bassin et filière, entre la part de projets jugés difficiles et "
-        "la classe de tension publiée par la Dares : deux mesures indépendantes du même "
-        "phénomène.",
-    ),
-}
-# `mart_diagnostic__evaluation.comparison` is written in English by the build; its words in French.
-COMPARISON_WORDS = (
-    ("mean of the pairs", "moyenne des paires"),
-    ("up to ", "jusqu'à "),
-    (" vs ", " contre "),
-    ("difficulty ", "difficulté "),
-    ("Dares tension class", "classe de tension Dares"),
-)
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a report table, declared once: the row key it shows, its French header, its
+    printed width (% of the table: printing uses a fixed table layout, auto layout is slow in
+    WeasyPrint), its alignment and how a value is written."""
+
+    key: str
+    header: str
+    width: int
+    numeric: bool = False
+    show: Callable[[Any], str] = str
+
+
+def _num(key: str, header: str, width: int, digits: int = 0) -> Column:
+    return Column(key, header, width, True, lambda v: fmt.number(v, digits))
+
+
+def _pct(key: str, header: str, width: int, digits: int = 0) -> Column:
+    return Column(key, header, width, True, lambda v: fmt.percent(v, digits))
 
 
 @dataclass
@@ -100,10 +62,15 @@ class Chart:
     missing: str = ""
 
 
-def _table(
-    caption: str, headers: list[str], rows: list[list[Any]], numeric=(), widths=None
-) -> Table:
-    return Table(caption, headers, [[str(c) for c in row] for row in rows], set(numeric), widths)
+def _table(caption: str, columns: list[Column], rows: list[dict[str, Any]]) -> Table:
+    """A table of `rows` (dicts holding every column's key) shown through `columns`."""
+    return Table(
+        caption,
+        [c.header for c in columns],
+        [[c.show(row[c.key]) for c in columns] for row in rows],
+        {i for i, c in enumerate(columns) if c.numeric},
+        [c.width for c in columns],
+    )
 
 
 def _widths(first: int, fixed: list[int], rest: int) -> list[int]:
@@ -398,36 +365,26 @@ def territoire(
         )
     map_table = _table(
         "Sites de formation de la zone (communes ayant des places)",
-        ["Commune", "Temps d'accès", "Établissements", "Lycée pro", "BTS", "Supérieur", "Total"],
         [
-            [
-                r.commune_label,
-                fmt.minutes(r.travel_minutes),
-                fmt.number(r.establishments),
-                fmt.number(r.lycee_pro_places),
-                fmt.number(r.bts_places),
-                fmt.number(r.higher_education_students),
-                fmt.number(r.places),
-            ]
-            for r in fmt.rows(sites)
+            Column("commune_label", "Commune", 28),
+            Column("travel_minutes", "Temps d'accès", 12, True, fmt.minutes),
+            _num("establishments", "Établissements", 12),
+            _num("lycee_pro_places", "Lycée pro", 12),
+            _num("bts_places", "BTS", 12),
+            _num("higher_education_students", "Supérieur", 12),
+            _num("places", "Total", 12),
         ],
-        numeric=range(1, 7),
-        widths=[28, 12, 12, 12, 12, 12, 12],
+        sites.to_dict(orient="records"),
     )
     communes_table = _table(
         f"Les {len(communes)} communes de la zone",
-        ["Commune", "Code INSEE", "Temps d'accès", "Population"],
         [
-            [
-                r.commune_label,
-                r.commune_code,
-                fmt.minutes(r.travel_minutes),
-                fmt.number(r.population),
-            ]
-            for r in fmt.rows(communes)
+            Column("commune_label", "Commune", 46),
+            Column("commune_code", "Code INSEE", 18),
+            Column("travel_minutes", "Temps d'accès", 18, True, fmt.minutes),
+            _num("population", "Population", 18),
         ],
-        numeric={2, 3},
-        widths=[46, 18, 18, 18],
+        communes.to_dict(orient="records"),
     )
     figure = (
         charts.catchment_map(town.code, p["town_label"], communes, sites, rings, band_minutes)
@@ -494,15 +451,15 @@ def evolution(town: TownData) -> tuple[Chart, dict[str, Any]]:
         mark = f" {BREAK_MARK}" if s["is_trend_break_affected"] else ""
         now = last.get(code, {})
         rows.append(
-            [
-                s["sector_label"] + mark,
-                *[fmt.number(by_wave[code].get(y)) for y in years],
-                change(s["hiring_change"]) + mark,
-                fmt.percent(now.get("difficulty_rate_shrunk")),
-                fmt.percent(now.get("seasonal_share")),
-                fmt.tension(now.get("tension_class")),
-                fmt.percent(now.get("estimated_share"), 1),
-            ]
+            {
+                "sector": s["sector_label"] + mark,
+                **{y: by_wave[code].get(y) for y in years},
+                "change": change(s["hiring_change"]) + mark,
+                "difficulty": now.get("difficulty_rate_shrunk"),
+                "seasonal": now.get("seasonal_share"),
+                "tension": now.get("tension_class"),
+                "estimated": now.get("estimated_share"),
+            }
         )
     trend = (
         f"Évolution {fmt.year(first_year)} → {fmt.year(last_year)}"
@@ -510,21 +467,23 @@ def evolution(town: TownData) -> tuple[Chart, dict[str, Any]]:
         else "Évolution"
     )
     latest = f" ({years[-1]})" if years else ""
-    n = len(years)
+    first, *waves_and_rest = _widths(22, [8] * len(years), 5)
+    wave_widths, (w_change, w_difficulty, w_seasonal, w_tension, w_estimated) = (
+        waves_and_rest[: len(years)],
+        waves_and_rest[len(years) :],
+    )
     table = _table(
         "Projets de recrutement par filière et par vague BMO",
         [
-            "Filière",
-            *[f"Projets {y}" for y in years],
-            trend,
-            f"Part difficile{latest}",
-            f"Part saisonnière{latest}",
-            "Tension officielle",
-            f"Part estimée (secret){latest}",
+            Column("sector", "Filière", first),
+            *(_num(y, f"Projets {y}", width) for y, width in zip(years, wave_widths, strict=True)),
+            Column("change", trend, w_change, True),
+            _pct("difficulty", f"Part difficile{latest}", w_difficulty),
+            _pct("seasonal", f"Part saisonnière{latest}", w_seasonal),
+            Column("tension", "Tension officielle", w_tension, True, fmt.tension),
+            _pct("estimated", f"Part estimée (secret){latest}", w_estimated, 1),
         ],
         rows,
-        numeric=range(1, n + 6),
-        widths=_widths(22, [8] * n, 5),
     )
     broken = [r["sector_label"] for r in sectors.values() if r["is_trend_break_affected"]]
     chart = Chart(
@@ -546,20 +505,15 @@ def besoins(town: TownData) -> dict[str, Any]:
     def metier_table(frame: pd.DataFrame, caption: str) -> Table:
         return _table(
             caption,
-            ["Métier", "Filière", "Projets", "Difficiles", "Part difficile", "Part saisonnière"],
             [
-                [
-                    r.metier_label,
-                    r.sector_label,
-                    fmt.number(r.hiring_projects),
-                    fmt.number(r.difficult_projects),
-                    fmt.percent(r.difficulty_rate_shrunk),
-                    fmt.percent(r.seasonal_share),
-                ]
-                for r in fmt.rows(frame)
+                Column("metier_label", "Métier", 34),
+                Column("sector_label", "Filière", 26),
+                _num("hiring_projects", "Projets", 10),
+                _num("difficult_projects", "Difficiles", 10),
+                _pct("difficulty_rate_shrunk", "Part difficile", 10),
+                _pct("seasonal_share", "Part saisonnière", 10),
             ],
-            numeric=range(2, 6),
-            widths=[34, 26, 10, 10, 10, 10],
+            frame.to_dict(orient="records"),
         )
 
     empty = "Aucun métier : pas de projet de recrutement BMO dans la zone."
@@ -621,32 +575,17 @@ def offre(town: TownData) -> dict[str, Any]:
     supply_table = _table(
         "Places de formation de la zone par filière et niveau",
         [
-            "Filière",
-            "Niveau",
-            "Places",
-            "Lycée pro",
-            "BTS scolaire",
-            "BTS apprentissage",
-            "Étudiants",
-            "Places accessibles / 1 000 hab.",
-            "Médiane nationale / 1 000 hab.",
+            Column("sector_label", "Filière", 22),
+            Column("qualification_level", "Niveau", 14, show=fmt.level),
+            _num("places", "Places", 8),
+            _num("lycee_pro_places", "Lycée pro", 8),
+            _num("bts_school_places", "BTS scolaire", 8),
+            _num("bts_apprenticeship_places", "BTS apprentissage", 10),
+            _num("higher_education_students", "Étudiants", 8),
+            _num("accessible_places_per_1000", "Places accessibles / 1 000 hab.", 11, 2),
+            _num("national_median_per_1000", "Médiane nationale / 1 000 hab.", 11, 2),
         ],
-        [
-            [
-                r.sector_label,
-                fmt.level(r.qualification_level),
-                fmt.number(r.places),
-                fmt.number(r.lycee_pro_places),
-                fmt.number(r.bts_school_places),
-                fmt.number(r.bts_apprenticeship_places),
-                fmt.number(r.higher_education_students),
-                fmt.number(r.accessible_places_per_1000, 2),
-                fmt.number(r.national_median_per_1000, 2),
-            ]
-            for r in fmt.rows(supply)
-        ],
-        numeric=range(2, 9),
-        widths=[22, 14, 8, 8, 8, 10, 8, 11, 11],
+        supply.to_dict(orient="records"),
     )
     supply_chart = Chart(
         "chart-supply",
@@ -660,19 +599,23 @@ def offre(town: TownData) -> dict[str, Any]:
     access = town.access
     access_table = _table(
         "Offre accessible pour 1 000 habitants de 15 à 64 ans, par filière",
-        ["Filière", "Ville", "Médiane nationale", "Position", "Données d'offre"],
         [
-            [
-                r.sector_label,
-                fmt.number(r.accessible_places_per_1000, 2),
-                fmt.number(r.national_median_per_1000, 2),
-                _position(r.accessible_places_per_1000, r.national_median_per_1000),
-                "quasi absentes au niveau national" if r.is_supply_data_thin else "",
-            ]
-            for r in fmt.rows(access)
+            Column("sector_label", "Filière", 36),
+            _num("accessible_places_per_1000", "Ville", 12, 2),
+            _num("national_median_per_1000", "Médiane nationale", 16, 2),
+            Column("position", "Position", 12),
+            Column("thin", "Données d'offre", 24),
         ],
-        numeric={1, 2},
-        widths=[36, 12, 16, 12, 24],
+        [
+            {
+                **r,
+                "position": _position(
+                    r["accessible_places_per_1000"], r["national_median_per_1000"]
+                ),
+                "thin": "quasi absentes au niveau national" if r["is_supply_data_thin"] else "",
+            }
+            for r in access.to_dict(orient="records")
+        ],
     )
     access_chart = Chart(
         "chart-access",
@@ -723,36 +666,38 @@ def status(row: dict[str, Any]) -> str:
     return text + (" ; à construire avec un partenaire" if row["is_partner_need"] else "")
 
 
+def _quotient(row: dict[str, Any]) -> str:
+    """The shrunk location quotient with its 90 % interval: '1,20 (0,90–1,50)'."""
+    return (
+        f"{fmt.number(row['location_quotient_shrunk'], 2)} "
+        f"({fmt.number(row['location_quotient_low'], 2)}–"
+        f"{fmt.number(row['location_quotient_high'], 2)})"
+    )
+
+
 def specialisation_market(town: TownData, count: int) -> Chart:
     frame = town.specialisation
     rows = frame.to_dict(orient="records")
     table = _table(
         "Spécialisation et taille du marché par filière",
         [
-            "Filière",
-            "Projets par an",
-            "Quotient de localisation (intervalle à 90 %)",
-            "Quotient régional",
-            "Part difficile",
-            "Catalogue",
-            "Recommandation",
+            Column("sector_label", "Filière", 24),
+            _num("annual_hiring_projects", "Projets par an", 9),
+            Column("quotient", "Quotient de localisation (intervalle à 90 %)", 17, True),
+            _num("region_location_quotient", "Quotient régional", 9, 2),
+            _pct("difficulty_rate_shrunk", "Part difficile", 9),
+            Column("catalogue", "Catalogue", 9),
+            Column("status", "Recommandation", 23),
         ],
         [
-            [
-                r["sector_label"],
-                fmt.number(r["annual_hiring_projects"]),
-                f"{fmt.number(r['location_quotient_shrunk'], 2)} "
-                f"({fmt.number(r['location_quotient_low'], 2)}–"
-                f"{fmt.number(r['location_quotient_high'], 2)})",
-                fmt.number(r["region_location_quotient"], 2),
-                fmt.percent(r["difficulty_rate_shrunk"]),
-                "oui" if r["is_in_operator_catalogue"] else "non",
-                status(r),
-            ]
+            {
+                **r,
+                "quotient": _quotient(r),
+                "catalogue": "oui" if r["is_in_operator_catalogue"] else "non",
+                "status": status(r),
+            }
             for r in rows
         ],
-        numeric={1, 2, 3, 4},
-        widths=[24, 9, 17, 9, 9, 9, 23],
     )
     return Chart(
         "chart-specialisation",
@@ -766,78 +711,63 @@ def specialisation_market(town: TownData, count: int) -> Chart:
 def ecarts(town: TownData, count: int) -> dict[str, Any]:
     ranking = town.ranking
     records_ = ranking.to_dict(orient="records")
-    rows = []
-    for r in records_:
-        rows.append(
-            [
-                int(r["rank"]),
-                rank_interval(r["rank_low"], r["rank_high"]),
-                r["sector_label"],
-                fmt.number(r["score"], 2),
-                fmt.number(r["contribution_specialisation"], 2),
-                fmt.number(r["contribution_difficulty"], 2),
-                fmt.number(r["contribution_supply_gap"], 2)
-                + (" (n)" if r["is_supply_data_thin"] else ""),
-                fmt.number(r["contribution_market"], 2),
-                status(r),
-                fmt.number(r["suggested_level"]),
-                catalogue_flag(r),
-            ]
-        )
+    thin = {True: " (n)", False: ""}
     table = _table(
         "Classement complet des filières : score et contributions pondérées",
         [
-            "Rang",
-            "Intervalle à 90 %",
-            "Filière",
-            "Score",
-            "Spécialisation",
-            "Difficulté",
-            "Écart d'offre",
-            "Marché",
-            "Recommandation",
-            "Niveau suggéré",
-            "Catalogue de l'opérateur",
+            Column("rank", "Rang", 5, True, lambda v: str(int(v))),
+            Column("interval", "Intervalle à 90 %", 7, True),
+            Column("sector_label", "Filière", 21),
+            _num("score", "Score", 6, 2),
+            _num("contribution_specialisation", "Spécialisation", 8, 2),
+            _num("contribution_difficulty", "Difficulté", 7, 2),
+            Column("supply_gap", "Écart d'offre", 7, True),
+            _num("contribution_market", "Marché", 6, 2),
+            Column("status", "Recommandation", 19),
+            _num("suggested_level", "Niveau suggéré", 6),
+            Column("catalogue", "Catalogue de l'opérateur", 8),
         ],
-        rows,
-        numeric={0, 1, 3, 4, 5, 6, 7, 9},
-        widths=[5, 7, 21, 6, 8, 7, 7, 6, 19, 6, 8],
+        [
+            {
+                **r,
+                "interval": rank_interval(r["rank_low"], r["rank_high"]),
+                "supply_gap": fmt.number(r["contribution_supply_gap"], 2)
+                + thin[bool(r["is_supply_data_thin"])],
+                "status": status(r),
+                "catalogue": catalogue_flag(r),
+            }
+            for r in records_
+        ],
     )
     figures = _table(
         "Composantes du score et chiffres sous-jacents (composante = logarithme du rapport à la "
         "référence nationale, 0 = situation nationale)",
         [
-            "Filière",
-            "Spécialisation",
-            "Quotient de localisation (intervalle)",
-            "Difficulté",
-            "Part difficile (France)",
-            "Écart d'offre",
-            "Places accessibles / 1 000 hab. (médiane)",
-            "Marché",
-            "Projets par an (minimum)",
+            Column("sector_label", "Filière", 20),
+            _num("specialisation", "Spécialisation", 9, 2),
+            Column("quotient", "Quotient de localisation (intervalle)", 13, True),
+            _num("difficulty", "Difficulté", 8, 2),
+            Column("difficulty_rates", "Part difficile (France)", 11, True),
+            Column("supply_gap_text", "Écart d'offre", 8, True),
+            Column("places", "Places accessibles / 1 000 hab. (médiane)", 12, True),
+            _num("market", "Marché", 8, 2),
+            Column("projects", "Projets par an (minimum)", 11, True),
         ],
         [
-            [
-                r["sector_label"],
-                fmt.number(r["specialisation"], 2),
-                f"{fmt.number(r['location_quotient_shrunk'], 2)} "
-                f"({fmt.number(r['location_quotient_low'], 2)}–"
-                f"{fmt.number(r['location_quotient_high'], 2)})",
-                fmt.number(r["difficulty"], 2),
-                f"{fmt.percent(r['difficulty_rate_shrunk'])} "
+            {
+                **r,
+                "quotient": _quotient(r),
+                "difficulty_rates": f"{fmt.percent(r['difficulty_rate_shrunk'])} "
                 f"({fmt.percent(r['national_difficulty_rate'])})",
-                fmt.number(r["supply_gap"], 2) + (" (n)" if r["is_supply_data_thin"] else ""),
-                f"{fmt.number(r['accessible_places_per_1000'], 2)} "
+                "supply_gap_text": fmt.number(r["supply_gap"], 2)
+                + thin[bool(r["is_supply_data_thin"])],
+                "places": f"{fmt.number(r['accessible_places_per_1000'], 2)} "
                 f"({fmt.number(r['national_median_places_per_1000'], 2)})",
-                fmt.number(r["market"], 2),
-                f"{fmt.number(r['annual_hiring_projects'])} "
+                "projects": f"{fmt.number(r['annual_hiring_projects'])} "
                 f"({fmt.number(r['minimum_market_projects'])})",
-            ]
+            }
             for r in records_
         ],
-        numeric=set(range(1, 9)),
-        widths=[20, 9, 13, 8, 11, 8, 12, 8, 11],
     )
     chart = Chart(
         "chart-gaps",
@@ -930,13 +860,15 @@ def comparaison(town: TownData) -> dict[str, Any]:
             ranked = peers[column].dropna()
             position = f"{int((ranked > mine).sum()) + 1}e sur {len(ranked)}"
         rows.append(
-            [
-                label,
-                show(mine),
-                show(values.median()) if not values.empty else fmt.MISSING,
-                f"{show(values.min())} – {show(values.max())}" if not values.empty else fmt.MISSING,
-                position,
-            ]
+            {
+                "indicator": label,
+                "town": show(mine),
+                "median": show(values.median()) if not values.empty else fmt.MISSING,
+                "range": f"{show(values.min())} – {show(values.max())}"
+                if not values.empty
+                else fmt.MISSING,
+                "position": position,
+            }
         )
     band = me["band_label"].iloc[0] if not me.empty else None
     return {
@@ -946,23 +878,15 @@ def comparaison(town: TownData) -> dict[str, Any]:
         "table": _table(
             "La ville et ses villes comparables",
             [
-                "Indicateur",
-                "Ville",
-                "Médiane des villes comparables",
-                "Étendue",
-                "Rang (du plus élevé)",
+                Column("indicator", "Indicateur", 36),
+                Column("town", "Ville", 14, True),
+                Column("median", "Médiane des villes comparables", 18, True),
+                Column("range", "Étendue", 18, True),
+                Column("position", "Rang (du plus élevé)", 14, True),
             ],
             rows,
-            numeric={1, 2, 3, 4},
-            widths=[36, 14, 18, 18, 14],
         ),
     }
-
-
-def comparison_fr(text: str) -> str:
-    for english, french in COMPARISON_WORDS:
-        text = text.replace(english, french)
-    return text
 
 
 def _latest_comparison(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -990,39 +914,32 @@ def evaluation_tables(evaluation: pd.DataFrame) -> tuple[Table, Table]:
         if not rows:
             continue
         r = _latest_comparison(rows)
-        headline.append(
-            [
-                label,
-                comparison_fr(r["comparison"]),
-                fmt.number(r["value"], 2),
-                _target(r["value"], r["target"]),
-                meaning,
-            ]
-        )
-        every.extend(
-            [
-                label,
-                comparison_fr(x["comparison"]),
-                fmt.number(x["value"], 2),
-                _target(x["value"], x["target"]),
-                fmt.number(x["count"]),
-            ]
-            for x in rows
-        )
+        headline.append({**r, "label": label, "meaning": meaning})
+        every.extend({**x, "label": label} for x in rows)
+    comparison = Column("comparison", "Comparaison", 16, show=comparison_fr)
+    value = _num("value", "Valeur", 7, 2)
     return (
         _table(
             "Ce que vaut le diagnostic, mesuré sur les vagues BMO elles-mêmes",
-            ["Mesure", "Comparaison", "Valeur", "Cible", "Ce que cela veut dire"],
-            headline,
-            {2},
-            widths=[22, 16, 7, 13, 42],
+            [
+                Column("label", "Mesure", 22),
+                comparison,
+                value,
+                Column("target", "Cible", 13),
+                Column("meaning", "Ce que cela veut dire", 42),
+            ],
+            [{**r, "target": _target(r["value"], r["target"])} for r in headline],
         ),
         _table(
             "Toutes les comparaisons",
-            ["Mesure", "Comparaison", "Valeur", "Cible", "Effectif"],
-            every,
-            {2, 4},
-            widths=[34, 28, 10, 18, 10],
+            [
+                Column("label", "Mesure", 34),
+                replace(comparison, width=28),
+                replace(value, width=10),
+                Column("target", "Cible", 18),
+                _num("count", "Effectif", 10),
+            ],
+            [{**x, "target": _target(x["value"], x["target"])} for x in every],
         ),
     )
 
@@ -1030,7 +947,7 @@ def evaluation_tables(evaluation: pd.DataFrame) -> tuple[Table, Table]:
 def vintages_table(site: SiteData) -> Table:
     """Each source's vintage(s) the build read (meta_build) and the ingested ones it left aside
     (ref_vintages)."""
-    titles = {src.dataset: src.title for src in site.sources}
+    titles = {src.dataset: src.title_fr for src in site.sources}
     rows = []
     for dataset, group in site.vintages.groupby("dataset", sort=True):
         used = [
@@ -1044,17 +961,20 @@ def vintages_table(site: SiteData) -> Table:
             if r.is_ingested and (dataset, r.vintage) not in site.built_vintages
         ]
         rows.append(
-            [
-                titles.get(dataset, dataset),
-                ", ".join(used) or "aucun",
-                ", ".join(aside) or "—",
-            ]
+            {
+                "dataset": titles.get(dataset, dataset),
+                "used": ", ".join(used) or "aucun",
+                "aside": ", ".join(aside) or "—",
+            }
         )
     return _table(
         "Millésimes lus par la construction de l'entrepôt",
-        ["Jeu de données", "Millésime(s) retenu(s)", "Autres millésimes téléchargés, non lus"],
+        [
+            Column("dataset", "Jeu de données", 52),
+            Column("used", "Millésime(s) retenu(s)", 28),
+            Column("aside", "Autres millésimes téléchargés, non lus", 20),
+        ],
         rows,
-        widths=[52, 28, 20],
     )
 
 
@@ -1063,15 +983,14 @@ def methode(town: TownData, site: SiteData) -> dict[str, Any]:
     for name, value in site.parameters.items():
         label, unit = site.parameter_labels[name]
         shown = fmt.number(value, 2 if value % 1 else 0)
-        params.append([label, f"{shown} {unit}".strip(), name])
+        params.append({"label": label, "value": f"{shown} {unit}".strip(), "name": name})
     quality = site.quality
     quality_rows = [
-        [
-            r.measure,
-            fmt.percent(r.value, 2) if r.unit == "share" else fmt.number(r.value),
-            r.unit,
-        ]
-        for r in fmt.rows(quality)
+        {
+            **r,
+            "value": fmt.percent(r["value"], 2) if r["unit"] == "share" else fmt.number(r["value"]),
+        }
+        for r in quality.to_dict(orient="records")
     ]
     ranking = town.ranking
     window = ranking.iloc[0] if not ranking.empty else None
@@ -1113,17 +1032,21 @@ def methode(town: TownData, site: SiteData) -> dict[str, Any]:
         "evaluation_all": evaluation_all,
         "parameters": _table(
             "Paramètres du calcul",
-            ["Paramètre", "Valeur", "Nom technique"],
+            [
+                Column("label", "Paramètre", 60),
+                Column("value", "Valeur", 15, True),
+                Column("name", "Nom technique", 25),
+            ],
             params,
-            {1},
-            widths=[60, 15, 25],
         ),
         "quality": _table(
             "Ce que l'entrepôt n'a pas pu rattacher ou classer",
-            ["Mesure", "Valeur", "Unité"],
+            [
+                Column("measure", "Mesure", 70),
+                Column("value", "Valeur", 15, True),
+                Column("unit", "Unité", 15),
+            ],
             quality_rows,
-            {1},
-            widths=[70, 15, 15],
         ),
         "estimated": fmt.percent(town.profile.get("catchment_estimated_share"), 1),
         "minutes": fmt.number(minutes),

@@ -1,6 +1,6 @@
 """What a town report shows, read from the warehouse: one SQL file of `reports/queries/` per chart
 or table (run them in DuckDB to check any figure), the lookup of the TOWN argument, and the
-provenance of every dataset (raw manifests and the registry).
+provenance of every dataset as the build recorded it (`meta_sources`).
 
 Values reach SQL only as bound parameters (`$town_code`); the SQL text is the repository's own.
 """
@@ -8,8 +8,6 @@ Values reach SQL only as bound parameters (`$town_code`); the SQL text is the re
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -18,17 +16,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from connectors import parse, rawstore, registry
+from connectors.shared import codes
+from connectors.shared.names import fold
+from reports import fmt
 
 QUERY_DIR = Path(__file__).with_name("queries")
-INSEE_CODE = re.compile(r"^\d[\dAB]\d{3}$")
-# The map's polygons: parsed IGN/Etalab contours, COG 2018 (see connectors/catalog/geo.toml).
-POLYGON_DATASET, POLYGON_VINTAGE = "commune_polygons", "cog2018"
-
-
-def polygon_path(parsed_dir: Path) -> Path:
-    table, _, _ = parse.parsed_paths(parsed_dir, POLYGON_DATASET, POLYGON_VINTAGE)
-    return table
 
 
 @cache
@@ -86,13 +78,6 @@ class NotCandidate(TownLookupError):
         )
 
 
-def normalise_name(text: str) -> str:
-    """Accent-, case- and punctuation-insensitive key: 'Château-Thierry' → 'chateau thierry'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare.casefold().replace("œ", "oe")).split())
-
-
 def _communes(con: duckdb.DuckDBPyConnection, name: str) -> list[Commune]:
     return [
         Commune(r["commune_code"], r["commune_label"], r["departement_code"])
@@ -105,8 +90,8 @@ def resolve_town(con: duckdb.DuckDBPyConnection, text: str) -> Commune:
     first, then every commune (to say clearly that a commune is not a candidate)."""
     wanted = text.strip()
     candidates = _communes(con, "candidate_names")
-    if INSEE_CODE.match(wanted.upper()):
-        code = wanted.upper()
+    code = codes.commune_code(wanted)
+    if code:
         found = [c for c in candidates if c.code == code]
         if found:
             return found[0]
@@ -114,15 +99,15 @@ def resolve_town(con: duckdb.DuckDBPyConnection, text: str) -> Commune:
         if known:
             raise NotCandidate(known[0])
         raise TownNotFound(f"no commune has the INSEE code {code} (COG 2025).")
-    key = normalise_name(wanted)
+    key = fold(wanted)
     if not key:
         raise TownNotFound("give a town name or an INSEE code.")
-    found = [c for c in candidates if normalise_name(c.label) == key]
+    found = [c for c in candidates if fold(c.label) == key]
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
         raise AmbiguousTown(wanted, found)
-    known = [c for c in _communes(con, "commune_names") if normalise_name(c.label) == key]
+    known = [c for c in _communes(con, "commune_names") if fold(c.label) == key]
     if len(known) == 1:
         raise NotCandidate(known[0])
     if len(known) > 1:
@@ -139,7 +124,7 @@ def town_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def safe_code(code: str) -> str:
     """Output file names are INSEE codes; a code that is not one never becomes a path."""
-    if not INSEE_CODE.match(code):
+    if not codes.is_commune_code(code):
         raise ValueError(
             f"{code!r} is not an INSEE commune code; refusing to use it as a file name"
         )
@@ -238,6 +223,7 @@ class SourceFile:
 class SourceVintage:
     dataset: str
     title: str
+    title_fr: str
     publisher: str
     licence: str
     documentation: str
@@ -251,33 +237,39 @@ class SourceVintage:
         return max(dates)[:10] if dates else None
 
 
-def provenance(datasets: list[str], raw_dir: Path, parsed_dir: Path) -> list[SourceVintage]:
-    """Every parsed vintage of these datasets with its publisher URL and, from the raw manifest,
-    download date and sha256 of each file (an empty `files` means the manifest is missing)."""
-    rows = []
-    catalogue = registry.catalog()
-    for ds_id in sorted(set(datasets)):
-        ds = catalogue.get(ds_id)
-        if ds is None:
-            raise KeyError(f"dataset {ds_id!r} is read by the warehouse but not in the registry")
-        for name, vintage in ds.vintages.items():
-            if parse.read_record(parsed_dir, ds_id, name) is None:
-                continue
-            manifest = rawstore.read_manifest(raw_dir, ds_id, name) or {"parts": {}}
-            files = tuple(
-                SourceFile(part, e["sha256"], e.get("bytes"), e.get("fetched_at"))
-                for part, e in sorted(manifest["parts"].items())
+def provenance(con: duckdb.DuckDBPyConnection) -> list[SourceVintage]:
+    """Every dataset vintage the build read, with its raw files as the build recorded them
+    (`meta_sources`); an empty `files` means the build found no download manifest."""
+    frame = query(con, "sources")
+    out = []
+    for (dataset, _, vintage), group in frame.groupby(
+        ["dataset", "vintage_order", "vintage"], sort=True
+    ):
+        first = group.iloc[0]
+        files = tuple(
+            SourceFile(
+                r.part,
+                r.sha256,
+                None if fmt.is_missing(r.bytes) else int(r.bytes),
+                None if fmt.is_missing(r.fetched_at) else r.fetched_at,
             )
-            if vintage.url:
-                url = vintage.url
-            else:
-                url = f"https://www.data.gouv.fr/fr/datasets/{vintage.datagouv.slug}/"
-            rows.append(
-                SourceVintage(
-                    ds_id, ds.title, ds.publisher, ds.licence, ds.documentation, name, url, files
-                )
+            for r in fmt.rows(group)
+            if not fmt.is_missing(r.sha256)
+        )
+        out.append(
+            SourceVintage(
+                dataset,
+                first["title"],
+                first["title_fr"],
+                first["publisher"],
+                first["licence"],
+                first["documentation"],
+                vintage,
+                first["source_url"],
+                files,
             )
-    return rows
+        )
+    return out
 
 
 @dataclass
@@ -298,11 +290,10 @@ class SiteData:
     pages: set[str] = field(default_factory=set)
 
 
-def load_site(con: duckdb.DuckDBPyConnection, raw_dir: Path, parsed_dir: Path) -> SiteData:
+def load_site(con: duckdb.DuckDBPyConnection) -> SiteData:
     meta = records(query(con, "build_meta"))
     if not meta:
         raise RuntimeError("meta_build is empty: the warehouse was not built by `gpect build`")
-    used = list(query(con, "used_datasets")["dataset"]) + [POLYGON_DATASET]
     parameters = json.loads(meta[0]["parameters"])
     built_vintages = json.loads(meta[0]["vintages"] or "[]")
     return SiteData(
@@ -312,7 +303,7 @@ def load_site(con: duckdb.DuckDBPyConnection, raw_dir: Path, parsed_dir: Path) -
             r["name"]: (r["label_fr"], r["unit"]) for r in records(query(con, "parameters"))
         },
         quality=query(con, "quality"),
-        sources=provenance(used, raw_dir, parsed_dir),
+        sources=provenance(con),
         towns=query(con, "towns_index", top=recommended_count(parameters)),
         vintages=query(con, "vintages"),
         built_vintages={(v["dataset"], v["vintage"]) for v in built_vintages},

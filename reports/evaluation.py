@@ -1,59 +1,126 @@
 """The diagnostic's own backtest, as files an operator can keep and quote: the figures of
-`mart_diagnostic__evaluation` (computed by the build) written as JSON and Markdown under
-`data/out/evaluation/`, each against its target where the project set one."""
+`mart_diagnostic__evaluation` (computed by the build) written as JSON (machine keys, as the mart
+has them) and French Markdown under `data/out/evaluation/`, each against its target where the
+project set one. The French words of every figure live here, for the Markdown and the report's
+Méthode section alike."""
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from reports.site import write_atomic
+from connectors.shared.files import write_json, write_text
+from reports import data, fmt
 
-QUERY = """
-select family, metric, comparison, value, target, count
-from mart_diagnostic__evaluation
-order by family, comparison, metric
-"""
+# What each figure of mart_diagnostic__evaluation measures, in French: label and one sentence.
+EVALUATION_METRICS = {
+    ("split_half", "top1_agreement"): (
+        "Fiabilité (vagues isolées) : même 1re filière",
+        "Part des villes dont la 1re filière recommandée est la même quand le classement est "
+        "construit sur une seule vague puis sur une autre.",
+    ),
+    ("split_half", "top3_overlap"): (
+        "Fiabilité (vagues isolées) : filières recommandées communes",
+        "Part moyenne des trois filières recommandées que deux classements construits chacun sur "
+        "une seule vague ont en commun.",
+    ),
+    ("split_half", "within_town_spearman"): (
+        "Fiabilité (vagues isolées) : corrélation des scores",
+        "Corrélation de rang (Spearman), dans chaque ville, des scores des filières entre deux "
+        "vagues isolées.",
+    ),
+    ("refresh_stability", "top1_agreement"): (
+        "Stabilité à la mise à jour : même 1re filière",
+        "Part des villes dont la 1re filière recommandée ne change pas quand une nouvelle vague "
+        "BMO entre dans la fenêtre.",
+    ),
+    ("refresh_stability", "top3_overlap"): (
+        "Stabilité à la mise à jour : filières recommandées communes",
+        "Part moyenne des trois filières recommandées conservées quand une nouvelle vague entre "
+        "dans la fenêtre.",
+    ),
+    ("refresh_stability", "within_town_spearman"): (
+        "Stabilité à la mise à jour : corrélation des scores",
+        "Corrélation de rang, dans chaque ville, des scores avant et après l'ajout d'une vague.",
+    ),
+    ("forecast_skill", "skill_vs_persistence"): (
+        "Prévision : gain sur la dernière vague seule",
+        "Réduction de l'erreur quadratique de prévision de la spécialisation observée l'année "
+        "suivante, par rapport à la seule dernière vague (0 : aucun gain, 1 : prévision parfaite).",
+    ),
+    ("forecast_skill", "skill_vs_national"): (
+        "Prévision : gain sur la part nationale",
+        "Même réduction d'erreur, par rapport à l'hypothèse que chaque filière a dans la zone sa "
+        "part nationale.",
+    ),
+    ("forecast_skill", "spearman"): (
+        "Prévision : corrélation avec l'année suivante",
+        "Corrélation de rang entre la spécialisation prévue et celle observée l'année suivante, "
+        "sur les couples ville × filière lisibles.",
+    ),
+    ("convergent_validity", "spearman"): (
+        "Validité : difficulté et tension officielle",
+        "Corrélation de rang, par bassin et filière, entre la part de projets jugés difficiles et "
+        "la classe de tension publiée par la Dares : deux mesures indépendantes du même "
+        "phénomène.",
+    ),
+}
+# `mart_diagnostic__evaluation.comparison` is written in English by the build; its words in French.
+COMPARISON_WORDS = (
+    ("mean of the pairs", "moyenne des paires"),
+    ("up to ", "jusqu'à "),
+    (" vs ", " contre "),
+    ("difficulty ", "difficulté "),
+    ("Dares tension class", "classe de tension Dares"),
+    ("window ", "fenêtre "),
+)
 # What each family measures, in the words of the Markdown report.
 FAMILIES = {
     "split_half": (
-        "Split-half reliability",
-        "the ranking built from each single BMO wave against the ranking built from another "
-        "wave: how much of a ranking is signal rather than the noise of one survey wave",
+        "Fiabilité (vagues isolées)",
+        "le classement construit sur une seule vague BMO comparé à celui construit sur une autre "
+        "vague : la part d'un classement qui est du signal plutôt que le bruit d'une vague "
+        "d'enquête",
     ),
     "refresh_stability": (
-        "Refresh stability",
-        "the ranking published with the waves up to year t against the one published a year "
-        "later: what an operator re-running the diagnostic each spring sees change",
+        "Stabilité à la mise à jour",
+        "le classement publié avec les vagues jusqu'à l'année t comparé à celui publié un an plus "
+        "tard : ce qu'un opérateur qui relance le diagnostic chaque printemps voit changer",
     ),
     "forecast_skill": (
-        "Forecast skill",
-        "the pooled, shrunk location quotients built on the waves before year t+1 against the "
-        "quotients wave t+1 observed, town × sector; skill = 1 − MSE / MSE of a reference "
-        "forecast (persistence of the last wave; the national share, LQ = 1); > 0 beats it",
+        "Prévision",
+        "les quotients de localisation groupés et rétrécis construits sur les vagues antérieures "
+        "à l'année t+1 comparés aux quotients observés par la vague t+1, ville × filière ; gain = "
+        "1 − EQM / EQM d'une prévision de référence (persistance de la dernière vague ; part "
+        "nationale, QL = 1) ; au-dessus de 0, la prévision bat la référence",
     ),
     "specificity": (
-        "Specificity",
-        "whether the recommendations say something particular to each town: how often the first "
-        "recommendation is merely the town's largest deliverable market, how many recommended "
-        "sectors are more specialised than France (shrunk LQ > 1), and the largest share of "
-        "towns one sector leads",
+        "Spécificité",
+        "si les recommandations disent quelque chose de propre à chaque ville : combien de fois la "
+        "première recommandation n'est que le plus grand marché accessible de la ville, combien "
+        "de filières recommandées sont plus spécialisées que la France (QL rétréci > 1), et la "
+        "plus grande part des villes qu'une même filière mène",
     ),
     "convergent_validity": (
-        "Convergent validity",
-        "bassin × sector difficulty rate (pooled, shrunk) against the official Dares tension "
-        "class of the same bassin and sector (Spearman)",
+        "Validité convergente",
+        "taux de difficulté bassin × filière (groupé, rétréci) comparé à la classe de tension "
+        "officielle de la Dares pour le même bassin et la même filière (Spearman)",
     ),
 }
 FAMILY_ORDER = list(FAMILIES)
+STATUS_FR = {"met": "atteinte", "missed": "non atteinte"}
 
 
 class EvaluationError(RuntimeError):
     """No evaluation to report; the message says what to run."""
+
+
+def comparison_fr(text: str) -> str:
+    for english, french in COMPARISON_WORDS:
+        text = text.replace(english, french)
+    return text
 
 
 def load(warehouse: Path) -> pd.DataFrame:
@@ -62,7 +129,7 @@ def load(warehouse: Path) -> pd.DataFrame:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         try:
-            frame = con.execute(QUERY).df()
+            frame = data.query(con, "evaluation")
         except duckdb.CatalogException as exc:
             raise EvaluationError(
                 f"the warehouse {warehouse} has no mart_diagnostic__evaluation: it was built by "
@@ -74,23 +141,20 @@ def load(warehouse: Path) -> pd.DataFrame:
     return frame.sort_values(["family", "comparison", "metric"]).reset_index(drop=True)
 
 
-def _number(value) -> str:
-    return (
-        "n/a"
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else f"{value:.3f}"
-    )
-
-
 def status(value, target) -> str:
     """'met' / 'missed' against a target (a floor), '' where there is none."""
-    if target is None or (isinstance(target, float) and math.isnan(target)):
+    if fmt.is_missing(target):
         return ""
     return "met" if value >= target else "missed"
 
 
+def _metric_fr(family: str, metric: str) -> str:
+    label = EVALUATION_METRICS.get((family, metric), (None,))[0]
+    return f"{label} (`{metric}`)" if label else f"`{metric}`"
+
+
 def markdown(frame: pd.DataFrame) -> str:
-    lines = ["# gpect — how far the sector diagnostic can be trusted", ""]
+    lines = ["# gpect — ce que vaut le diagnostic des filières", ""]
     for family, rows in frame.groupby("family", observed=True, sort=True):
         title, what = FAMILIES[family]
         lines += [
@@ -98,13 +162,15 @@ def markdown(frame: pd.DataFrame) -> str:
             "",
             f"{what[0].upper()}{what[1:]}.",
             "",
-            "| metric | comparison | value | target | status | n |",
+            "| mesure | comparaison | valeur | cible | résultat | effectif |",
             "|---|---|---|---|---|---|",
         ]
         for r in rows.itertuples():
             lines.append(
-                f"| {r.metric} | {r.comparison} | {_number(r.value)} | {_number(r.target)} "
-                f"| {status(r.value, r.target)} | {int(r.count)} |"
+                f"| {_metric_fr(family, r.metric)} | {comparison_fr(r.comparison)} "
+                f"| {fmt.number(r.value, 3)} "
+                f"| {'—' if fmt.is_missing(r.target) else fmt.number(r.target, 3)} "
+                f"| {STATUS_FR.get(status(r.value, r.target), '')} | {fmt.number(r.count)} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -132,6 +198,6 @@ def records(frame: pd.DataFrame) -> list[dict]:
 def write(frame: pd.DataFrame, out_dir: Path) -> tuple[Path, Path]:
     """`evaluation.json` and `evaluation.md` in `out_dir`, written atomically."""
     json_path, md_path = out_dir / "evaluation.json", out_dir / "evaluation.md"
-    write_atomic(json_path, json.dumps(records(frame), ensure_ascii=False, indent=2) + "\n")
-    write_atomic(md_path, markdown(frame) + "\n")
+    write_json(json_path, records(frame))
+    write_text(md_path, markdown(frame) + "\n")
     return json_path, md_path

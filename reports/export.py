@@ -12,21 +12,22 @@ from __future__ import annotations
 
 import csv as csv_module
 import json
-import os
 import re
+import warnings
 from pathlib import Path
 
 import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from connectors import registry
-from connectors.cells import write_csv
+from connectors.shared.cells import write_csv
+from connectors.shared.files import write_json, write_with
 from reports import data
 
 FIELDS_FILE = Path(__file__).with_name("export_fields.csv")
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "marts"
 PROFILE = "tabular-data-package"
+GPKG_EXTENSION_WARNING = r".*(filename extension should be 'gpkg'|non conformant file extension)"
 
 CATCHMENT_INDICATORS = """
 select p.town_code, p.town_label, p.departement_code, p.catchment_communes,
@@ -62,13 +63,6 @@ LAYERS = {
 
 class ExportError(RuntimeError):
     """The export cannot describe what it would publish (a column without a description)."""
-
-
-def _atomic(path: Path, write) -> None:
-    # Keep the extension: GDAL checks a GeoPackage's file name.
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    write(tmp)
-    os.replace(tmp, path)
 
 
 def field_dictionary() -> dict[str, dict[str, str]]:
@@ -171,13 +165,12 @@ def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     return {name: _schema_type(kind) for name, kind in rows}
 
 
-def _sources(con: duckdb.DuckDBPyConnection, raw_dir: Path, parsed_dir: Path) -> list[dict]:
+def _sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Every dataset vintage the build read (meta_build.vintages) with its publisher, URL,
-    licence and the sha256 of each downloaded file (raw manifests)."""
+    licence and the sha256 of each downloaded file, as the build recorded them (meta_sources)."""
     built = {(v["dataset"], v["vintage"]) for v in json.loads(_build_row(con)["vintages"])}
-    datasets = [r[0] for r in con.execute(data.sql("used_datasets")).fetchall()]
     out = []
-    for source in data.provenance(datasets, raw_dir, parsed_dir):
+    for source in data.provenance(con):
         # datasets read whole (no vintage choice) are listed by all their parsed vintages
         chosen = {v for d, v in built if d == source.dataset}
         if chosen and source.vintage not in chosen:
@@ -211,10 +204,10 @@ def _build_row(con: duckdb.DuckDBPyConnection) -> dict:
     return {"built_at": row[0], "vintages": row[1]}
 
 
-def _licences() -> list[dict]:
+def _licences(sources: list[dict]) -> list[dict]:
     """The package's licence: the Licence Ouverte 2.0 of gpect's derived tables; each source keeps
     its own, listed with it."""
-    names = sorted({ds.licence for ds in registry.catalog().values()})
+    names = sorted({source["licence"] for source in sources})
     return [
         {
             "name": "etalab-2.0",
@@ -225,9 +218,7 @@ def _licences() -> list[dict]:
     ]
 
 
-def export(
-    warehouse: Path, commune_polygons: Path, out_dir: Path, *, raw_dir: Path, parsed_dir: Path
-) -> dict[str, Path]:
+def export(warehouse: Path, commune_polygons: Path, out_dir: Path) -> dict[str, Path]:
     """Write marts, the GeoPackage, the GeoParquet layers and datapackage.json to `out_dir`;
     returns what was written."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -248,10 +239,10 @@ def export(
             types = _column_types(con, mart)
             frame = typed_frame(con.table(mart).df(), types)
             parquet, csv_path = out_dir / f"{mart}.parquet", out_dir / f"{mart}.csv"
-            _atomic(parquet, lambda p, f=frame: f.to_parquet(p, index=False))
+            write_with(parquet, lambda p, f=frame: f.to_parquet(p, index=False))
             # Labels come from the data: no CSV cell may open as a formula.
             as_csv = typed_frame(frame, types, csv=True)
-            _atomic(csv_path, lambda p, f=as_csv: write_csv(f, p))
+            write_csv(as_csv, csv_path)
             written[parquet.name], written[csv_path.name] = parquet, csv_path
             resources.append(_csv_resource(mart, csv_path, schemas[mart], _mart_purpose(mart)))
         towns_types = {
@@ -271,7 +262,7 @@ def export(
             "select k.town_code, m.old_code from mart_town__catchment_communes as k "
             "join int_geo__code_passage as m on m.current_code = k.commune_code"
         ).df()
-        sources = _sources(con, raw_dir, parsed_dir)
+        sources = _sources(con)
         built_at = _build_row(con)["built_at"]
     finally:
         con.close()
@@ -292,24 +283,28 @@ def export(
 
     def write_gpkg(tmp: Path) -> None:
         tmp.unlink(missing_ok=True)
-        for i, (name, frame) in enumerate(layers.items()):
-            frame.to_file(
-                tmp,
-                layer=name,
-                driver="GPKG",
-                mode="a" if i else "w",
-                layer_options={"IDENTIFIER": name, "DESCRIPTION": " / ".join(LAYERS[name])},
-                # GeoPackage 1.2: GDAL 3.6 (Debian 12's ogrinfo, QGIS LTR) warns that 1.4 "may
-                # only be partially supported".
-                **({} if i else {"dataset_options": {"VERSION": "1.2"}}),
-            )
+        with warnings.catch_warnings():
+            # GDAL wants a `.gpkg` name; the work file's `.tmp` name (the one the lock's clean-up
+            # removes) is renamed to one once complete.
+            warnings.filterwarnings("ignore", GPKG_EXTENSION_WARNING, RuntimeWarning)
+            for i, (name, frame) in enumerate(layers.items()):
+                frame.to_file(
+                    tmp,
+                    layer=name,
+                    driver="GPKG",
+                    mode="a" if i else "w",
+                    layer_options={"IDENTIFIER": name, "DESCRIPTION": " / ".join(LAYERS[name])},
+                    # GeoPackage 1.2: GDAL 3.6 (Debian 12's ogrinfo, QGIS LTR) warns that 1.4
+                    # "may only be partially supported".
+                    **({} if i else {"dataset_options": {"VERSION": "1.2"}}),
+                )
 
-    _atomic(gpkg, write_gpkg)
+    write_with(gpkg, write_gpkg)
     written[gpkg.name] = gpkg
     layer_types = {"towns": towns_types, "catchments": catchment_types}
     for name, frame in layers.items():
         path = out_dir / f"gpect_{name}.parquet"
-        _atomic(path, lambda p, f=frame: f.to_parquet(p, index=False))
+        write_with(path, lambda p, f=frame: f.to_parquet(p, index=False))
         written[path.name] = path
         resources.append(_geo_resource(name, path, table_schema(layer_types[name], fields)))
 
@@ -325,17 +320,12 @@ def export(
             "profiles."
         ),
         "created": built_at,
-        "licenses": _licences(),
+        "licenses": _licences(sources),
         "sources": sources,
         "resources": resources,
     }
     path = out_dir / "datapackage.json"
-    _atomic(
-        path,
-        lambda p: p.write_text(
-            json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        ),
-    )
+    write_json(path, package)
     written[path.name] = path
     return written
 

@@ -81,6 +81,14 @@ def number(value, digits: int = 0) -> str:
     return text.replace(",", NBSP).replace(".", ",")
 
 
+def shortest(value) -> str:
+    """The decimals a setting has, none added: 1.3 → '1,3', 30.0 → '30', 12500 → '12 500'."""
+    if is_missing(value):
+        return MISSING
+    digits = next((d for d in range(6) if round(float(value), d) == float(value)), 6)
+    return number(value, digits)
+
+
 def percent(share, digits: int = 0) -> str:
     """A share in [0, 1] → '12 %'."""
     if is_missing(share):

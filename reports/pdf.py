@@ -15,6 +15,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from connectors.shared.files import write_bytes
 from reports import data, site
 from reports.charts import Figure
 from reports.geo import Polygons
@@ -73,7 +74,7 @@ def write_pdf(
     charts: StaticCharts,
 ) -> Path:
     path = layout.town_pdf(town.code)
-    site.write_atomic(path, render_pdf(site.town_view(town, site_data, polygons), charts))
+    write_bytes(path, render_pdf(site.town_view(town, site_data, polygons), charts))
     return path
 
 

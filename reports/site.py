@@ -10,21 +10,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import duckdb
-import plotly.io.json as plotly_json
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
-from reports import content, data, fmt
+from connectors.shared.codes import is_commune_code
+from connectors.shared.files import write_bytes, write_text
+from connectors.shared.names import fold
+from reports import content, data, fmt, render
 from reports.geo import Polygons
-
-TEMPLATES = Path(__file__).with_name("templates")
-STATIC = Path(__file__).with_name("static")
-CSS = STATIC / "report.css"
 
 
 @dataclass(frozen=True)
@@ -60,26 +56,7 @@ class Layout:
     def existing_pages(self) -> set[str]:
         if not self.towns_dir.is_dir():
             return set()
-        return {p.stem for p in self.towns_dir.glob("*.html") if data.INSEE_CODE.match(p.stem)}
-
-
-@cache
-def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(fmt.FILTERS)
-    return env
-
-
-@cache
-def css() -> Markup:
-    # The repository's own stylesheet, inlined so that each page is self-contained.
-    return Markup(CSS.read_text(encoding="utf-8"))
+        return {p.stem for p in self.towns_dir.glob("*.html") if is_commune_code(p.stem)}
 
 
 def charts_of(view: dict) -> list[content.Chart]:
@@ -92,37 +69,23 @@ def charts_of(view: dict) -> list[content.Chart]:
     ]
 
 
-@cache
-def live_js() -> Markup:
-    # The live diagnostic's script, inlined like the stylesheet (the repository's own code).
-    return Markup((STATIC / "live.js").read_text(encoding="utf-8"))
-
-
-def script_json(payload) -> Markup:
-    """JSON safe inside a <script> element: '<', '>' and '&' are written as unicode escapes, so
-    no data value can close the element."""
-    text = plotly_json.to_json_plotly(payload)
-    return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
-
-
 def figures_json(charts: list[content.Chart]) -> Markup:
-    return script_json({c.id: c.figure.to_plotly_json() for c in charts if c.figure is not None})
+    return render.script_json(
+        {c.id: c.figure.to_plotly_json() for c in charts if c.figure is not None}
+    )
 
 
 def render_town(view: dict, svgs: dict[str, Markup] | None = None) -> str:
     """The town page; with `svgs` (chart id → inline SVG) the static version used for the PDF."""
     screen = svgs is None
-    return (
-        environment()
-        .get_template("town.html.j2")
-        .render(
-            v=view,
-            svgs=svgs,
-            figures_json=figures_json(charts_of(view)) if screen else Markup(""),
-            live_json=script_json(view["live"]) if screen else Markup(""),
-            live_js=live_js() if screen else Markup(""),
-            css=css(),
-        )
+    return render.render(
+        "town.html.j2",
+        v=view,
+        svgs=svgs,
+        figures_json=figures_json(charts_of(view)) if screen else Markup(""),
+        live_json=render.script_json(view["live"]) if screen else Markup(""),
+        live_js=render.live_js() if screen else Markup(""),
+        css=render.css(),
     )
 
 
@@ -177,7 +140,7 @@ def render_index(site: data.SiteData, shortlist: bool) -> str:
         {
             "code": t["town_code"],
             "label": t["town_label"],
-            "key": data.normalise_name(t["town_label"]),
+            "key": fold(t["town_label"]),
             "departement": t["departement_code"],
             "region": t["region"],
             "region_code": t["region_code"],
@@ -189,30 +152,17 @@ def render_index(site: data.SiteData, shortlist: bool) -> str:
         }
         for t in towns
     ]
-    return (
-        environment()
-        .get_template("index.html.j2")
-        .render(
-            towns=towns,
-            programmes=[label for _, label in PROGRAMMES],
-            pages=site.pages,
-            built_at=site.built_at,
-            shortlist=shortlist,
-            index_json=script_json(payload),
-            index_js=Markup((STATIC / "index.js").read_text(encoding="utf-8")),
-            css=css(),
-        )
+    return render.render(
+        "index.html.j2",
+        towns=towns,
+        programmes=[label for _, label in PROGRAMMES],
+        pages=site.pages,
+        built_at=site.built_at,
+        shortlist=shortlist,
+        index_json=render.script_json(payload),
+        index_js=render.static("index.js"),
+        css=render.css(),
     )
-
-
-def write_atomic(path: Path, payload: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if isinstance(payload, str):
-        tmp.write_text(payload, encoding="utf-8")
-    else:
-        tmp.write_bytes(payload)
-    os.replace(tmp, path)
 
 
 def write_assets(layout: Layout) -> Path:
@@ -220,7 +170,7 @@ def write_assets(layout: Layout) -> Path:
     script = get_plotlyjs().encode("utf-8")
     path = layout.plotly_js
     if not path.exists() or path.stat().st_size != len(script) or path.read_bytes() != script:
-        write_atomic(path, script)
+        write_bytes(path, script)
     return path
 
 
@@ -238,7 +188,7 @@ def write_page(
     town: data.TownData, site: data.SiteData, polygons: Polygons, layout: Layout
 ) -> Path:
     path = layout.town_page(town.code)
-    write_atomic(path, render_town(town_view(town, site, polygons)))
+    write_text(path, render_town(town_view(town, site, polygons)))
     return path
 
 
@@ -259,8 +209,8 @@ def write_index(site: data.SiteData, layout: Layout) -> Path:
     # is none (a missing file would be a failed request in the browser).
     stub = layout.site_dir / "assets" / "shortlist.js"
     if not stub.exists():
-        write_atomic(stub, "window.GPECT_SHORTLIST = null;\n")
-    write_atomic(layout.index, render_index(site, shortlist))
+        write_text(stub, "window.GPECT_SHORTLIST = null;\n")
+    write_text(layout.index, render_index(site, shortlist))
     return layout.index
 
 

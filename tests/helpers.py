@@ -9,6 +9,7 @@ import pandas as pd
 from connectors import parse, rawstore, registry
 from connectors.http import HttpConfig, copy_local
 from connectors.registry import Vintage
+from connectors.shared.files import write_json
 
 # The header row of France Travail's BMO workbook from 2024 on (../shared/opendata/README.md).
 BMO_HEADER_2024 = [
@@ -51,7 +52,7 @@ def store_file(raw_dir: Path, vintage: Vintage, path: Path, part: str = "") -> d
         "history": [],
     }
     manifest["parts"][part] = entry
-    rawstore.write_json_atomic(
+    write_json(
         rawstore.vintage_dir(raw_dir, vintage.dataset, vintage.name) / rawstore.MANIFEST, manifest
     )
     return manifest

@@ -209,7 +209,7 @@ def read_candidates(path: str | None) -> list[str] | None:
     build resolves them against the reference geography."""
     if not path:
         return None
-    from connectors import candidates as candidates_mod
+    from connectors.shared import candidates as candidates_mod
 
     try:
         lines = candidates_mod.read_file(Path(path))

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import duckdb
 
-from connectors import candidates as candidates_mod
 from connectors import parse, registry
-from flows.pipeline import diagnostic, parameters
+from connectors.shared import candidates as candidates_mod
+from connectors.shared.files import write_with
+from flows.pipeline import diagnostic, parameters, provenance
 from flows.pipeline.errors import BuildError
 from flows.pipeline.settings import REFERENCE_DIR, REPO_ROOT, SQL_DIR, Settings
 
@@ -399,7 +400,7 @@ def build(
 ) -> BuildResult:
     """Build, check and publish; `without` makes a partial build (no checks, for `reference`).
 
-    `candidates` are the lines of a candidates list (`connectors/candidates.py`), resolved to
+    `candidates` are the lines of a candidates list (`connectors/shared/candidates.py`), resolved to
     current commune codes once the reference geography is built; None keeps the default towns.
     """
     start = time.perf_counter()
@@ -427,6 +428,7 @@ def build(
             raise BuildError(
                 f"no ingested data for {missing}; run `gpect fetch` (offline: --mirror) first"
             )
+        provenance.record_sources(con, settings.raw_dir, settings.parsed_dir)
         register_reference(con, reference_dir)
         vintages = register_vintages(con, settings, reference_dir)
         register_parameters(con, params)
@@ -505,5 +507,6 @@ def write_reference(settings: Settings, params: dict[str, float], version: str) 
             con.close()
     finally:
         scratch.unlink(missing_ok=True)
-    frame.to_csv(REFERENCE_FILE, index=False, float_format="%.6g")
-    return REFERENCE_FILE
+    return write_with(
+        REFERENCE_FILE, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.6g")
+    )

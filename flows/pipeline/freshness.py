@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connectors import parse, registry
-from connectors.rawstore import write_json_atomic
+from connectors.shared.files import write_json
 from flows.pipeline import parameters
 from flows.pipeline.settings import REFERENCE_DIR, REPO_ROOT, SQL_DIR, Settings
 
@@ -35,6 +35,7 @@ PIPELINE_DIR = Path(__file__).parent
 BUILD_CODE = (
     PIPELINE_DIR / "build.py",
     PIPELINE_DIR / "parameters.py",
+    PIPELINE_DIR / "provenance.py",
     *sorted((PIPELINE_DIR / "diagnostic").glob("*.py")),
 )
 
@@ -138,7 +139,7 @@ def stale_reason(output: Path, inputs: dict[str, str]) -> str | None:
 
 def record(output: Path, inputs: dict[str, str]) -> None:
     """Remember the inputs `output` was just made from (after it was published)."""
-    write_json_atomic(sidecar(output), {**inputs, PUBLISHED: file_stat(output)})
+    write_json(sidecar(output), {**inputs, PUBLISHED: file_stat(output)})
 
 
 @dataclass

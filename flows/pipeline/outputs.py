@@ -95,7 +95,7 @@ def plan_reports(cfg: Settings, towns: list[str] | None = None) -> ReportPlan:
                 raise OutputError(f"no report: {exc}") from exc
         else:
             codes = data.town_codes(con)
-        site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
+        site_data = data.load_site(con)
     finally:
         con.close()
     layout = site.Layout(out_dir(cfg))
@@ -104,9 +104,10 @@ def plan_reports(cfg: Settings, towns: list[str] | None = None) -> ReportPlan:
 
 
 def _polygons(cfg: Settings, preload: bool):
-    from reports import data, geo
+    from flows.pipeline.provenance import map_polygons_path
+    from reports import geo
 
-    return geo.Polygons(data.polygon_path(cfg.parsed_dir), preload=preload)
+    return geo.Polygons(map_polygons_path(cfg.parsed_dir), preload=preload)
 
 
 def write_town_page(plan: ReportPlan, code: str) -> Path:
@@ -233,7 +234,7 @@ def write_shortlist(
 ) -> ShortlistResult:
     """Rank the candidate towns, write the jury workbook, both CSV variants and the shortlist
     page; with `bundle`, a zip carrying the workbook and the site together."""
-    from connectors import candidates as candidates_mod
+    from connectors.shared import candidates as candidates_mod
     from reports import shortlist as shortlist_mod
 
     status = on_status or (lambda _: None)
@@ -261,8 +262,8 @@ def write_shortlist(
         except shortlist_mod.ShortlistError as exc:
             raise OutputError(f"shortlist failed: {exc}") from exc
         status("Writing the workbook, the CSV files and the page…")
-        from reports.shortlist_page import write_page
-        from reports.shortlist_workbook import write_bundle, write_workbook
+        from reports.shortlist.page import write_page
+        from reports.shortlist.workbook import write_bundle, write_workbook
 
         out = out_dir(cfg)
         files = [
@@ -308,11 +309,11 @@ def write_evaluation(cfg: Settings) -> EvaluationResult:
 def write_export(cfg: Settings, target: Path | None = None) -> dict[str, Path]:
     """The marts as Parquet and CSV, towns and catchments as GeoPackage and GeoParquet, and
     datapackage.json, in `target` (default data/out/export)."""
-    from connectors import parse
+    from flows.pipeline.provenance import map_polygons_path
     from reports.export import ExportError, export
 
     connect(cfg).close()
-    polygons, _, _ = parse.parsed_paths(cfg.parsed_dir, "commune_polygons", "cog2018")
+    polygons = map_polygons_path(cfg.parsed_dir)
     if not polygons.is_file():
         raise OutputError(
             f"no commune polygons at {polygons}: run `gpect fetch -d commune_polygons`"
@@ -320,8 +321,6 @@ def write_export(cfg: Settings, target: Path | None = None) -> dict[str, Path]:
     target = target or out_dir(cfg) / "export"
     with writing(cfg, "export"):
         try:
-            return export(
-                cfg.warehouse, polygons, target, raw_dir=cfg.raw_dir, parsed_dir=cfg.parsed_dir
-            )
+            return export(cfg.warehouse, polygons, target)
         except ExportError as exc:
             raise OutputError(f"export refused: {exc}") from exc

@@ -15,9 +15,10 @@
   var rows = Array.prototype.slice.call(body.querySelectorAll("tr"));
   var number = new Intl.NumberFormat("fr-FR", {maximumFractionDigits: 1, minimumFractionDigits: 1});
 
+  // The browser's copy of connectors/shared/names.py `fold`, which writes each town's key.
   function key(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-      .replace(/œ/g, "oe").replace(/[^0-9a-z]+/g, " ").trim();
+    return text.toLowerCase().replace(/œ/g, "oe").replace(/æ/g, "ae").normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "").replace(/[^0-9a-z]+/g, " ").trim();
   }
 
   function options(select, values) {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from connectors import candidates as cand
+from connectors.shared import candidates as cand
 
 COMMUNES = pd.DataFrame(
     {

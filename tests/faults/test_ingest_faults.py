@@ -29,7 +29,7 @@ from connectors.errors import DownloadError
 from connectors.http import make_session
 from connectors.registry import DataGouvResource
 from flows.pipeline import ingest
-from reports.data import provenance
+from flows.pipeline.provenance import source_rows
 
 
 def with_na(share: float) -> bytes:
@@ -147,8 +147,8 @@ def test_a_refused_revision_is_quarantined_and_the_previous_one_stays_current(pi
     assert row["sha256"] == current[""]["sha256"] and row["problem"] is None
     assert row["quarantined"][0]["sha256"] == [refused["parts"][""]["sha256"]]
     # the reports' sources section names the file actually used, not the refused one
-    (used,) = provenance([dataset], cfg.raw_dir, cfg.parsed_dir)
-    assert [f.sha256 for f in used.files] == [current[""]["sha256"]]
+    used = source_rows({dataset}, cfg.raw_dir, cfg.parsed_dir)
+    assert [r["sha256"] for r in used if r["vintage"] == vintage] == [current[""]["sha256"]]
 
 
 def test_a_refused_revision_served_again_is_refused_again_and_a_good_one_then_accepted(pipeline):

@@ -14,8 +14,8 @@ from conftest import AFFELNET, FAST, PATHS, published_state
 
 from connectors import parse, rawstore
 from flows.pipeline import ingest
+from flows.pipeline.provenance import source_rows
 from flows.pipeline.settings import load
-from reports.data import provenance
 
 
 def manifest_path(cfg, dataset="affelnet_capacities", vintage="2022"):
@@ -94,7 +94,8 @@ def test_damaged_metadata_is_reported_and_repaired_by_the_next_fetch(pipeline, d
     assert hurt["repair"] == "gpect fetch -d affelnet_capacities -v 2022"
     assert rows[("bmo", "2024")]["problem"] is None and rows[("bmo", "2024")]["rows"] == 40
     # the reports' sources section still renders (the damaged vintage shows no file or row)
-    provenance(["affelnet_capacities", "bmo"], cfg.raw_dir, cfg.parsed_dir)
+    rows = source_rows({"affelnet_capacities", "bmo"}, cfg.raw_dir, cfg.parsed_dir)
+    assert {r["rows"] for r in rows if (r["dataset"], r["vintage"]) == ("bmo", "2024")} == {40}
 
     repaired = pipeline.ingest()  # no --force
     assert repaired["affelnet_capacities"].rows == 3, repaired

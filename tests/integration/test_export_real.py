@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from frictionless import Package
 
-from connectors import parse
+from flows.pipeline.provenance import map_polygons_path
 from reports.export import export
 
 pytestmark = pytest.mark.realdata
@@ -23,12 +23,12 @@ pytestmark = pytest.mark.realdata
 @pytest.fixture(scope="module")
 def exported(ingested, warehouse, tmp_path_factory):
     cfg, _ = ingested
-    polygons, _, _ = parse.parsed_paths(cfg.parsed_dir, "commune_polygons", "cog2018")
+    polygons = map_polygons_path(cfg.parsed_dir)
     out = tmp_path_factory.mktemp("export")
     return (
         cfg,
         out,
-        export(warehouse.path, polygons, out, raw_dir=cfg.raw_dir, parsed_dir=cfg.parsed_dir),
+        export(warehouse.path, polygons, out),
     )
 
 

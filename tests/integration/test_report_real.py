@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, ImageStat
 from playwright.sync_api import sync_playwright
 
+from flows.pipeline.provenance import map_polygons_path
 from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import data, geo, site
 
@@ -66,10 +67,10 @@ def real_site(ingested, warehouse, tmp_path_factory):
                 "select distinct survey_year from mart_territory_sector__indicators"
             ).fetchall()
         )
-        site_data = data.load_site(con, cfg.raw_dir, cfg.parsed_dir)
+        site_data = data.load_site(con)
         started = time.perf_counter()
         pages = site.write_site(
-            con, codes, site_data, geo.Polygons(data.polygon_path(cfg.parsed_dir), True), layout
+            con, codes, site_data, geo.Polygons(map_polygons_path(cfg.parsed_dir), True), layout
         )
         seconds = time.perf_counter() - started
     finally:
@@ -82,7 +83,7 @@ def real_site(ingested, warehouse, tmp_path_factory):
         "seconds": seconds,
         "site_data": site_data,
         "warehouse": warehouse.path,
-        "polygons": data.polygon_path(cfg.parsed_dir),
+        "polygons": map_polygons_path(cfg.parsed_dir),
         "ranking": ranking,
         "waves": waves,
     }
@@ -341,7 +342,7 @@ def browser_site(real_site, warehouse):
     """The real site with the jury page and the index's shortlist script, as `gpect run` leaves
     it, and the figures the tests compare the pages with."""
     from reports import shortlist as sl
-    from reports import shortlist_page
+    from reports.shortlist import page as shortlist_page
 
     layout = real_site["layout"]
     result = sl.make_shortlist(sl.load_inputs(warehouse.path), dict(SHORTLIST_DEFAULTS), select=10)

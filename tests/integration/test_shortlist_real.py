@@ -12,8 +12,10 @@ from openpyxl import load_workbook
 
 from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
-from reports.shortlist_page import write_page
-from reports.shortlist_workbook import write_workbook
+from reports.shortlist import concepts as concepts_mod
+from reports.shortlist import criteria
+from reports.shortlist.page import write_page
+from reports.shortlist.workbook import write_workbook
 
 pytestmark = pytest.mark.realdata
 
@@ -43,12 +45,12 @@ def test_every_candidate_town_is_ranked_once_in_seconds(timed, warehouse):
 def test_scores_decompose_and_intervals_hold_their_median(timed):
     _, result, _ = timed
     t = result.table
-    parts = t[[f"contribution_{k}" for k in sl.CRITERION_KEYS]].sum(axis=1)
+    parts = t[[f"contribution_{k}" for k in criteria.CRITERION_KEYS]].sum(axis=1)
     assert (parts - t["score"]).abs().max() < 1e-9
     assert t["score"].between(0, 100).all()
     assert ((t["rank_low"] <= t["median_rank"]) & (t["median_rank"] <= t["rank_high"])).all()
     assert t["top_share"].sum() == pytest.approx(result.top)
-    assert set(t["concept"]) <= set(sl.CONCEPTS)
+    assert set(t["concept"]) <= set(concepts_mod.CONCEPTS)
     assert t["concept_rule"].str.match(r"Règle [123] : ").all()
     rule_number = t["concept_rule"].str[6].astype(int)
     assert (

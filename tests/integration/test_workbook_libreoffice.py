@@ -15,7 +15,7 @@ from shortlist_synthetic import four_towns
 
 from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
-from reports.shortlist_workbook import write_workbook
+from reports.shortlist.workbook import write_workbook
 
 # Every sheet to its own CSV (token 12 = -1, LibreOffice ≥ 7.2), UTF-8 (76), comma-separated,
 # formulas exported as their computed values.

@@ -1,4 +1,4 @@
-"""Pure pieces of the town report: French formatting, name matching, chart functions."""
+"""Pure pieces of the town report: French formatting, chart functions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from reports import charts, content, fmt
-from reports.data import normalise_name
 
 
 @pytest.mark.parametrize(
@@ -32,17 +31,6 @@ def test_percent_euros_levels_and_years():
     assert fmt.level(5) == "niveau 5 (bac+2, BTS)"
     assert fmt.year(2024.0) == "2024"
     assert fmt.tension(None) == "n.d." and fmt.tension(4.0) == "4/5"
-
-
-@pytest.mark.parametrize(
-    "name", ["Château-Thierry", "CHATEAU THIERRY", " château  thierry ", "Chateau_Thierry"]
-)
-def test_names_match_without_accents_case_or_punctuation(name):
-    assert normalise_name(name) == "chateau thierry"
-
-
-def test_oe_ligature_matches_oe():
-    assert normalise_name("Œuilly") == normalise_name("Oeuilly")
 
 
 def waves(years) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.pipeline import parameters
+from flows.pipeline.provenance import map_polygons_path, record_sources
 from flows.pipeline.settings import MODEL_DEFAULTS, load
 from reports import data, geo, site
 
@@ -344,16 +345,9 @@ def tables() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    """A data dir with the tiny warehouse, commune polygons and one raw manifest (bmo 2024)."""
-    con = duckdb.connect(str(tmp_path / "gpect.duckdb"))
-    for name, frame in tables().items():
-        con.register("given", frame)
-        con.execute(f"create table {name} as select * from given")  # noqa: S608
-        con.unregister("given")
-    con.execute("create view src_bmo as select 1 as x")
-    con.execute("create view src_bmo_bassin_communes as select 1 as x")
-    con.close()
-    polygons = data.polygon_path(tmp_path / "parsed")
+    """A data dir with the tiny warehouse, commune polygons and one raw manifest (bmo 2024); the
+    warehouse's provenance is recorded from them as the build does."""
+    polygons = map_polygons_path(tmp_path / "parsed")
     polygons.parent.mkdir(parents=True)
     pd.DataFrame(
         {
@@ -377,6 +371,15 @@ def data_dir(tmp_path: Path) -> Path:
         "path": f"{SHA[:16]}/bmo.xlsx",
     }
     manifest.write_text(json.dumps({"parts": {"": part}}))
+    con = duckdb.connect(str(tmp_path / "gpect.duckdb"))
+    for name, frame in tables().items():
+        con.register("given", frame)
+        con.execute(f"create table {name} as select * from given")  # noqa: S608
+        con.unregister("given")
+    con.execute("create view src_bmo as select 1 as x")
+    con.execute("create view src_bmo_bassin_communes as select 1 as x")
+    record_sources(con, tmp_path / "raw", tmp_path / "parsed")
+    con.close()
     return tmp_path
 
 
@@ -388,8 +391,8 @@ def con(data_dir):
 
 
 def write(con, data_dir: Path, codes: list[str]) -> list[Path]:
-    site_data = data.load_site(con, data_dir / "raw", data_dir / "parsed")
-    polygons = geo.Polygons(data.polygon_path(data_dir / "parsed"))
+    site_data = data.load_site(con)
+    polygons = geo.Polygons(map_polygons_path(data_dir / "parsed"))
     return site.write_site(con, codes, site_data, polygons, site.Layout(data_dir / "out"))
 
 
@@ -575,6 +578,21 @@ def test_specialisation_chart_and_gap_table(con, data_dir):
     # Rank 2 of 5 with its interval; a contribution of -0.0003 is 0, not "-0,00".
     assert '<td class="num">2</td><td class="num">2–3</td>' in ecarts
     assert "-0,00" not in ecarts
+
+
+def test_sources_show_what_the_build_read_after_the_manifest_changed(data_dir):
+    manifest = data_dir / "raw" / "bmo" / "2024" / "manifest.json"
+    later = "cd" * 32
+    part = {"sha256": later, "bytes": 11, "fetched_at": "2026-06-01T10:00:00+00:00", "path": "x"}
+    manifest.write_text(json.dumps({"parts": {"": part}}))
+    connection = duckdb.connect(str(data_dir / "gpect.duckdb"), read_only=True)
+    try:
+        (page,) = write(connection, data_dir, ["99001"])
+    finally:
+        connection.close()
+    sources = section(page.read_text(encoding="utf-8"), "methode").split("<h3>Sources</h3>")[1]
+    assert f"sha256 {SHA}" in sources and "2026-01-01" in sources
+    assert later not in sources and "2026-06-01" not in sources
 
 
 def test_methode_shows_window_vintages_and_evaluation(con, data_dir):

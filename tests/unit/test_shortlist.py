@@ -15,6 +15,9 @@ from shortlist_synthetic import catchments, four_towns, lycees, profile, ranking
 
 from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
+from reports.shortlist import concepts as concepts_mod
+from reports.shortlist import criteria, scoring, selection
+from reports.shortlist import monte_carlo as mc_mod
 
 approx = pytest.approx
 PARAMS = dict(SHORTLIST_DEFAULTS)
@@ -33,7 +36,7 @@ def test_higher_education_places_are_per_1000_working_age_residents_of_the_catch
         {"town_code": "11002", "town_label": "B", "catchment_working_age_population": None},
         {"town_code": "11003", "town_label": "C", "catchment_bts_places": None},
     )
-    got = by_town(sl.higher_education(given))
+    got = by_town(criteria.higher_education(given))
     assert got["11001"]["higher_education_places"] == 600
     assert got["11001"]["higher_education_places_per_1000"] == approx(12.0)
     assert got["11001"]["nearest_higher_education_minutes"] == 20.0
@@ -43,11 +46,11 @@ def test_higher_education_places_are_per_1000_working_age_residents_of_the_catch
 
 def test_skills_gap_is_the_mean_score_of_the_top_sectors_in_rank_order():
     given = ranking({"11001": [("MECA", 1.2), ("BTP", 0.9), ("COMM", 0.6), ("HRT", 0.1)]})
-    top3 = sl.skills_gap(given, 3).iloc[0]
+    top3 = criteria.skills_gap(given, 3).iloc[0]
     assert top3["top_sector_score"] == approx((1.2 + 0.9 + 0.6) / 3)  # 0.9
     assert top3["top_sector_codes"] == "MECA ; BTP ; COMM"
     assert top3["top_sectors"] == "Filière MECA ; Filière BTP ; Filière COMM"
-    assert sl.skills_gap(given, 2).iloc[0]["top_sector_score"] == approx((1.2 + 0.9) / 2)
+    assert criteria.skills_gap(given, 2).iloc[0]["top_sector_score"] == approx((1.2 + 0.9) / 2)
 
 
 def test_audience_compares_potential_learners_with_the_break_even_band_and_is_capped():
@@ -56,7 +59,7 @@ def test_audience_compares_potential_learners_with_the_break_even_band_and_is_ca
         {"town_code": "11002", "town_label": "B", "catchment_active_population": 20_000.0},
         {"town_code": "11003", "town_label": "C", "catchment_active_population": 200_000.0},
     )
-    got = by_town(sl.audience(given, PARAMS))
+    got = by_town(criteria.audience(given, PARAMS))
     assert got["11001"]["potential_learners"] == approx(120)
     assert got["11001"]["audience_ratio"] == approx(120 / 150)
     assert got["11001"]["audience_status"] == "dans la zone de rentabilité (120 à 150)"
@@ -79,7 +82,7 @@ def test_partners_are_town_lycees_teaching_a_recommended_sector():
         [("11001", "MECA"), ("11001", "BTP"), ("11001", "COMM"), ("11002", "LOGI")],
         columns=["town_code", "sector_code"],
     )
-    got = by_town(sl.partners(given, top, ["11001", "11002", "11003"]))
+    got = by_town(criteria.partners(given, top, ["11001", "11002", "11003"]))
     assert got["11001"]["partner_lycees"] == 2  # L1 (MECA) and L2 (BTP); L3 teaches AGRI only
     assert got["11001"]["partner_sectors_covered"] == 2  # MECA, BTP; COMM has no lycée
     assert got["11001"]["partner_names"] == (
@@ -104,7 +107,7 @@ def test_eligibility_bands_include_their_bounds_and_no_urban_unit_fails_its_flag
         },
         {"town_code": "11006", "town_label": "F", "urban_unit_population": 150_000.0},
     )
-    got = by_town(sl.eligibility(given, PARAMS))
+    got = by_town(criteria.eligibility(given, PARAMS))
     assert [got[c]["is_population_in_band"] for c in sorted(got)] == [
         True,
         True,
@@ -121,7 +124,7 @@ def test_eligibility_bands_include_their_bounds_and_no_urban_unit_fails_its_flag
 
 def test_indicators_join_every_criterion_one_row_per_town_sorted_by_code():
     inputs = four_towns()
-    table = sl.indicators(
+    table = criteria.indicators(
         inputs.profile.iloc[::-1], inputs.ranking, inputs.lycees, PARAMS
     ).set_index("town_code")
     assert list(table.index) == ["11001", "11002", "22003", "33004"]
@@ -140,21 +143,21 @@ def test_indicators_join_every_criterion_one_row_per_town_sorted_by_code():
 
 def test_normalisations_on_three_values():
     x = pd.Series([1.0, 2.0, 3.0])
-    assert sl.normalise(x, "minmax").tolist() == approx([0, 0.5, 1])
+    assert scoring.normalise(x, "minmax").tolist() == approx([0, 0.5, 1])
     sd = math.sqrt(2 / 3)  # population standard deviation of 1, 2, 3
-    assert sl.normalise(x, "zscore").tolist() == approx([-1 / sd, 0, 1 / sd])
-    assert sl.normalise(pd.Series([10.0, 30.0, 20.0]), "rank").tolist() == approx([0, 1, 0.5])
+    assert scoring.normalise(x, "zscore").tolist() == approx([-1 / sd, 0, 1 / sd])
+    assert scoring.normalise(pd.Series([10.0, 30.0, 20.0]), "rank").tolist() == approx([0, 1, 0.5])
 
 
 def test_missing_and_constant_indicators_take_the_neutral_position():
     with_gap = pd.Series([1.0, None, 3.0])
-    assert sl.normalise(with_gap, "minmax").tolist() == approx([0, 0.5, 1])
-    assert sl.normalise(with_gap, "zscore").tolist() == approx([-1, 0, 1])
-    assert sl.normalise(with_gap, "rank").tolist() == approx([0, 0.5, 1])
-    assert sl.normalise(pd.Series([4.0, 4.0]), "minmax").tolist() == [0.5, 0.5]
-    assert sl.normalise(pd.Series([4.0, 4.0]), "zscore").tolist() == [0.0, 0.0]
+    assert scoring.normalise(with_gap, "minmax").tolist() == approx([0, 0.5, 1])
+    assert scoring.normalise(with_gap, "zscore").tolist() == approx([-1, 0, 1])
+    assert scoring.normalise(with_gap, "rank").tolist() == approx([0, 0.5, 1])
+    assert scoring.normalise(pd.Series([4.0, 4.0]), "minmax").tolist() == [0.5, 0.5]
+    assert scoring.normalise(pd.Series([4.0, 4.0]), "zscore").tolist() == [0.0, 0.0]
     with pytest.raises(sl.ShortlistError, match="unknown normalisation"):
-        sl.normalise(with_gap, "log")
+        scoring.normalise(with_gap, "log")
 
 
 def indicator_table(**columns: list) -> pd.DataFrame:
@@ -169,7 +172,7 @@ def indicator_table(**columns: list) -> pd.DataFrame:
 
 def test_score_is_the_weighted_sum_of_criteria_and_decomposes_exactly():
     table = indicator_table(unemployment_rate=[0.1, 0.2, 0.3], partner_lycees=[2, 0, 0])
-    ranked = sl.rank_towns(table, sl.weights(PARAMS)).set_index("town_code")
+    ranked = scoring.rank_towns(table, criteria.weights(PARAMS)).set_index("town_code")
     # social need = mean(unemployment [0, .5, 1], jobseekers .5, income .5) = [1/3, 1/2, 2/3]
     assert ranked["criterion_social_need"].tolist() == approx([1 / 3, 1 / 2, 2 / 3])
     # partners = mean(lycées [1, 0, 0], sectors covered .5) = [.75, .25, .25]
@@ -183,13 +186,13 @@ def test_score_is_the_weighted_sum_of_criteria_and_decomposes_exactly():
     assert ranked["score"].to_dict() == approx(expected)
     assert ranked["rank"].to_dict() == {"11003": 1, "11001": 2, "11002": 3}
     assert ranked.loc["11003", "contribution_social_need"] == approx(100 * 0.25 * 2 / 3)
-    contributions = ranked[[f"contribution_{k}" for k in sl.CRITERION_KEYS]].sum(axis=1)
+    contributions = ranked[[f"contribution_{k}" for k in criteria.CRITERION_KEYS]].sum(axis=1)
     assert contributions.to_dict() == approx(ranked["score"].to_dict())
 
 
 def test_direction_minus_one_means_less_is_more_need():
     table = indicator_table(median_living_standard_eur=[15_000.0, 25_000.0])
-    ranked = sl.rank_towns(table, sl.weights(PARAMS)).set_index("town_code")
+    ranked = scoring.rank_towns(table, criteria.weights(PARAMS)).set_index("town_code")
     assert ranked.loc["11001", "median_living_standard_eur__norm"] == 1.0
     assert ranked.loc["11002", "median_living_standard_eur__norm"] == 0.0
     assert ranked.loc["11001", "rank"] == 1
@@ -198,18 +201,18 @@ def test_direction_minus_one_means_less_is_more_need():
 def test_ties_go_to_the_smaller_insee_code_and_missing_values_are_listed():
     table = indicator_table(unemployment_rate=[0.2, 0.2, None])
     table["town_code"] = ["22002", "11001", "33003"]
-    ranked = sl.rank_towns(table, sl.weights(PARAMS)).set_index("town_code")
+    ranked = scoring.rank_towns(table, criteria.weights(PARAMS)).set_index("town_code")
     assert ranked.loc["11001", "rank"] < ranked.loc["22002", "rank"]
     assert ranked.loc["33003", "missing_indicators"] == "Taux de chômage"
     assert pd.isna(ranked.loc["11001", "missing_indicators"])
 
 
 def test_weights_are_normalised_and_checked():
-    w = sl.weights({**SHORTLIST_DEFAULTS, "weight_partners": 0.4})
+    w = criteria.weights({**SHORTLIST_DEFAULTS, "weight_partners": 0.4})
     assert w.sum() == approx(1)
     assert w[-1] == approx(0.4 / 1.25)
     with pytest.raises(sl.ShortlistError, match="non-negative"):
-        sl.weights({**SHORTLIST_DEFAULTS, "weight_audience": -0.1})
+        criteria.weights({**SHORTLIST_DEFAULTS, "weight_audience": -0.1})
 
 
 # --- Monte Carlo -------------------------------------------------------------------------------
@@ -217,16 +220,16 @@ def test_weights_are_normalised_and_checked():
 
 def ranked_four_towns() -> pd.DataFrame:
     inputs = four_towns()
-    table = sl.indicators(inputs.profile, inputs.ranking, inputs.lycees, PARAMS)
-    return sl.rank_towns(table, sl.weights(PARAMS))
+    table = criteria.indicators(inputs.profile, inputs.ranking, inputs.lycees, PARAMS)
+    return scoring.rank_towns(table, criteria.weights(PARAMS))
 
 
 def test_monte_carlo_is_reproducible_with_a_seed():
     ranked = ranked_four_towns()
-    w = sl.weights(PARAMS)
-    one = sl.monte_carlo(ranked, w, draws=500, seed=7, concentration=50, top=2)
-    two = sl.monte_carlo(ranked, w, draws=500, seed=7, concentration=50, top=2)
-    other = sl.monte_carlo(ranked, w, draws=500, seed=8, concentration=50, top=2)
+    w = criteria.weights(PARAMS)
+    one = mc_mod.monte_carlo(ranked, w, draws=500, seed=7, concentration=50, top=2)
+    two = mc_mod.monte_carlo(ranked, w, draws=500, seed=7, concentration=50, top=2)
+    other = mc_mod.monte_carlo(ranked, w, draws=500, seed=8, concentration=50, top=2)
     for field in ("median_rank", "rank_low", "rank_high", "top_share"):
         np.testing.assert_array_equal(getattr(one, field), getattr(two, field))
     assert one.normalisation_counts == two.normalisation_counts
@@ -238,9 +241,9 @@ def test_monte_carlo_is_reproducible_with_a_seed():
 
 def test_monte_carlo_without_spread_reproduces_the_headline_rank():
     ranked = ranked_four_towns()
-    mc = sl.monte_carlo(
+    mc = mc_mod.monte_carlo(
         ranked,
-        sl.weights(PARAMS),
+        criteria.weights(PARAMS),
         draws=50,
         seed=1,
         concentration=1e12,
@@ -254,12 +257,12 @@ def test_monte_carlo_without_spread_reproduces_the_headline_rank():
 
 def test_a_zero_weight_stays_zero_in_every_draw():
     ranked = ranked_four_towns()
-    w = sl.weights({**SHORTLIST_DEFAULTS, "weight_higher_education": 0})
+    w = criteria.weights({**SHORTLIST_DEFAULTS, "weight_higher_education": 0})
     table = ranked.copy()
     # Changing only the zero-weighted criterion's figures cannot move any rank.
     table["nearest_higher_education_minutes"] = [90.0, 0.0, 0.0, 45.0]
-    a = sl.monte_carlo(ranked, w, draws=300, seed=3, concentration=20, top=2)
-    b = sl.monte_carlo(table, w, draws=300, seed=3, concentration=20, top=2)
+    a = mc_mod.monte_carlo(ranked, w, draws=300, seed=3, concentration=20, top=2)
+    b = mc_mod.monte_carlo(table, w, draws=300, seed=3, concentration=20, top=2)
     np.testing.assert_array_equal(a.median_rank, b.median_rank)
     np.testing.assert_array_equal(a.top_share, b.top_share)
 
@@ -269,8 +272,8 @@ def test_a_zero_weight_stays_zero_in_every_draw():
 
 def test_concept_rules_apply_in_order_and_say_why():
     inputs = four_towns()
-    table = sl.indicators(inputs.profile, inputs.ranking, inputs.lycees, PARAMS)
-    got = by_town(sl.concepts(table, PARAMS))
+    table = criteria.indicators(inputs.profile, inputs.ranking, inputs.lycees, PARAMS)
+    got = by_town(concepts_mod.concepts(table, PARAMS))
     # Aville: 2 partner lycées and 40 000 × 0.3 % = 120 learners ≥ 80
     assert got["11001"]["concept"] == "turnkey"
     assert got["11001"]["concept_rule"].startswith("Règle 1 : 2 lycée(s)")
@@ -278,7 +281,7 @@ def test_concept_rules_apply_in_order_and_say_why():
     # Dé: a partner but 20 000 × 0.3 % = 60 learners < 80; unemployment 21 % ≥ 20 %
     assert got["33004"]["concept"] == "third_place"
     assert got["33004"]["concept_rule"].startswith("Règle 2 : 60 apprenants potentiels par an")
-    assert "chômage 21,0 % (seuil 20,0 %)" in got["33004"]["concept_rule"]
+    assert "chômage 21,0\u00a0% (seuil 20,0\u00a0%)" in got["33004"]["concept_rule"]
     # Bébourg: no partner; unemployment 18 % and jobseekers 15 % under their 20 % thresholds
     assert got["11002"]["concept"] == "progressive"
     assert got["11002"]["concept_rule"].startswith(
@@ -288,7 +291,7 @@ def test_concept_rules_apply_in_order_and_say_why():
 
 
 def test_jobseekers_alone_can_trigger_the_third_place_rule():
-    table = sl.indicators(
+    table = criteria.indicators(
         profile(
             {
                 "town_code": "11001",
@@ -301,7 +304,7 @@ def test_jobseekers_alone_can_trigger_the_third_place_rule():
         lycees(),
         PARAMS,
     )
-    got = sl.concepts(table, PARAMS).iloc[0]
+    got = concepts_mod.concepts(table, PARAMS).iloc[0]
     assert got["concept"] == "third_place"
     assert "chômage n.d." in got["concept_rule"]
 
@@ -326,23 +329,23 @@ MEMBERS = catchments(
 
 
 def test_greedy_selection_skips_a_town_whose_catchment_a_pick_already_covers():
-    selected, skipped = sl.select_towns(RANKED, MEMBERS, 2)
+    selected, skipped = selection.select_towns(RANKED, MEMBERS, 2)
     # step 1: A, gain 60 × 1; step 2: B 55 × 100/200 = 27.5 < C 40 × 1
     assert selected["town_code"].tolist() == ["11001", "11003"]
     assert selected["gain"].tolist() == approx([60.0, 40.0])
     assert selected["newly_covered_working_age"].tolist() == approx([200.0, 100.0])
     assert skipped["town_code"].tolist() == ["11002"]
     assert skipped.iloc[0]["covered_share"] == approx(0.5)
-    assert skipped.iloc[0]["covered_by"] == "A (11001) 50 %"
+    assert skipped.iloc[0]["covered_by"] == "A (11001) 50\u00a0%"
 
 
 def test_selection_of_every_town_takes_the_overlapping_one_last():
-    selected, skipped = sl.select_towns(RANKED, MEMBERS, 5)
+    selected, skipped = selection.select_towns(RANKED, MEMBERS, 5)
     assert selected["town_code"].tolist() == ["11001", "11003", "11002"]
     assert selected["uncovered_share"].tolist() == approx([1.0, 1.0, 0.5])
     assert skipped.empty
     with pytest.raises(sl.ShortlistError, match="--select"):
-        sl.select_towns(RANKED, MEMBERS, 0)
+        selection.select_towns(RANKED, MEMBERS, 0)
 
 
 # --- Candidates file ---------------------------------------------------------------------------

@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 
 from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
-from reports.shortlist_page import render, write_page
-from reports.shortlist_workbook import write_workbook
+from reports.shortlist import concepts as concepts_mod
+from reports.shortlist import csv_files
+from reports.shortlist.page import render, write_page
+from reports.shortlist.workbook import write_workbook
 
 CRITERION_SHEETS = [c.sheet for c in sl.CRITERIA]
 
@@ -175,7 +177,9 @@ def test_french_excel_csv_is_the_documented_dialect_of_the_machine_csv(result, t
     french = pd.read_csv(
         path, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Code INSEE": str}
     )
-    expected = [header for key, header, *_ in sl._fr_columns(result.top) if key in result.table]
+    expected = [
+        header for key, header, *_ in csv_files._fr_columns(result.top) if key in result.table
+    ]
     assert list(french.columns) == expected
     assert french["Code INSEE"].tolist() == machine["town_code"].tolist()
     assert french["Score (sur 100)"].tolist() == machine["score"].round(1).tolist()
@@ -207,7 +211,7 @@ def test_report_links_are_absolute_under_the_site_url(result, tmp_path):
 def test_the_bundle_carries_workbook_and_site_so_relative_links_resolve(result, tmp_path):
     import zipfile
 
-    from reports.shortlist_workbook import write_bundle
+    from reports.shortlist.workbook import write_bundle
 
     out = tmp_path / "out"
     write_workbook(result, out / "shortlist" / "shortlist.xlsx")
@@ -251,8 +255,8 @@ def test_csv_keeps_codes_and_every_column(result, tmp_path):
     back = pd.read_csv(path, dtype={"town_code": str})
     assert back["rank"].tolist() == [1, 2, 3, 4]
     assert back["town_code"].tolist() == result.table["town_code"].tolist()
-    assert list(back.columns) == [c for c in sl.CSV_COLUMNS if c in result.table.columns]
-    assert back["concept"].isin(sl.CONCEPTS).all()
+    assert list(back.columns) == [c for c in csv_files.CSV_COLUMNS if c in result.table.columns]
+    assert back["concept"].isin(concepts_mod.CONCEPTS).all()
 
 
 def test_page_links_every_town_to_its_report_and_escapes_text(result, tmp_path):

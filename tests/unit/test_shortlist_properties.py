@@ -11,9 +11,11 @@ from shortlist_synthetic import four_towns
 
 from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
+from reports.shortlist import criteria, scoring
+from reports.shortlist import monte_carlo as mc_mod
 
 INDICATORS = [ind for c in sl.CRITERIA for ind in c.indicators]
-W = sl.weights(dict(SHORTLIST_DEFAULTS))
+W = criteria.weights(dict(SHORTLIST_DEFAULTS))
 # Monotone normalisations only: a z-score's spread grows with the value it standardises, so raising
 # an outlier can narrow its lead (documented in the methodology; the headline rank is min-max).
 MONOTONE = ("minmax", "rank")
@@ -38,8 +40,8 @@ def indicator_tables(draw) -> pd.DataFrame:
 
 
 def ranks(table: pd.DataFrame, methods=MONOTONE) -> pd.DataFrame:
-    ranked = sl.rank_towns(table, W)
-    mc = sl.monte_carlo(ranked, W, draws=40, seed=11, concentration=20, top=2, methods=methods)
+    ranked = scoring.rank_towns(table, W)
+    mc = mc_mod.monte_carlo(ranked, W, draws=40, seed=11, concentration=20, top=2, methods=methods)
     return pd.DataFrame(
         {
             "rank": ranked["rank"].to_numpy(),
@@ -80,7 +82,7 @@ def test_permuting_the_towns_changes_nothing(table, data):
     order = data.draw(st.permutations(list(range(len(table)))))
     shuffled = table.iloc[order].reset_index(drop=True)
     pd.testing.assert_frame_equal(
-        ranks(table, sl.NORMALISATIONS), ranks(shuffled, sl.NORMALISATIONS)
+        ranks(table, criteria.NORMALISATIONS), ranks(shuffled, criteria.NORMALISATIONS)
     )
 
 

@@ -6,15 +6,12 @@ normalised to sum to 1 by formula) and every contribution is the formula
 `=100*poids_<key>*<criterion value>`, the score their sum and a second rank `=RANK(...)`, so a jury
 member sees how a score is made and changes it by typing a weight. These formulas are gpect's
 own, written from this module's templates; every text cell coming from the data is a string cell,
-neutralised by `connectors.cells.safe_text`. Each block is an Excel table; every sheet prints
+neutralised by `connectors.shared.cells.safe_text`. Each block is an Excel table; every sheet prints
 landscape, one page wide, its header row repeated, with a title and a page footer.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +26,12 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from connectors.cells import safe_text
-from reports.shortlist import CRITERIA, Shortlist, methodology
+from connectors.shared.cells import safe_text
+from connectors.shared.files import write_with
+from connectors.shared.names import fold
+from reports.shortlist.criteria import CRITERIA
+from reports.shortlist.methodology import methodology
+from reports.shortlist.result import Shortlist
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -204,7 +205,7 @@ SKIPPED_COLUMNS = [
 
 def _cell_value(value):
     """What a cell holds: None, a number, or text neutralised so that it is never a formula
-    (names and labels come from the data; see connectors/cells.py)."""
+    (names and labels come from the data; see connectors/shared/cells.py)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if hasattr(value, "item"):  # numpy scalars → Python numbers openpyxl writes natively
@@ -214,8 +215,7 @@ def _cell_value(value):
 
 def _table_name(ws: Worksheet, start_row: int) -> str:
     """An Excel table name (letters, digits, underscores) from the sheet's title."""
-    ascii_title = unicodedata.normalize("NFKD", ws.title).encode("ascii", "ignore").decode()
-    return f"T_{re.sub(r'[^A-Za-z0-9]+', '_', ascii_title).strip('_')}_{start_row}"
+    return f"T_{fold(ws.title).replace(' ', '_')}_{start_row}"
 
 
 def write_table(
@@ -410,22 +410,19 @@ def _methodology_sheet(ws: Worksheet, result: Shortlist) -> None:
 
 def write_workbook(result: Shortlist, path: Path, site_url: str | None = None) -> Path:
     """Write the workbook atomically (a reader never sees a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    build_workbook(result, site_url).save(tmp)
-    os.replace(tmp, path)
-    return path
+    return write_with(path, build_workbook(result, site_url).save)
 
 
 def write_bundle(out_dir: Path, path: Path) -> Path:
     """One zip holding `shortlist/` and `site/` of `out_dir` side by side, so that the workbook's
     relative links to the town pages work wherever the zip is unpacked (written atomically)."""
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
-        for folder in ("shortlist", "site"):
-            for file in sorted((out_dir / folder).rglob("*")):
-                # Dot files are gpect's freshness records and work files, not outputs.
-                if file.is_file() and not file.name.startswith("."):
-                    bundle.write(file, file.relative_to(out_dir).as_posix())
-    os.replace(tmp, path)
-    return path
+
+    def write_zip(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            for folder in ("shortlist", "site"):
+                for file in sorted((out_dir / folder).rglob("*")):
+                    # Dot files are gpect's freshness records and work files, not outputs.
+                    if file.is_file() and not file.name.startswith("."):
+                        zf.write(file, file.relative_to(out_dir).as_posix())
+
+    return write_with(path, write_zip)

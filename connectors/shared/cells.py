@@ -12,6 +12,7 @@ Two dialects: the machine one (`,`, decimal point, UTF-8 without BOM, booleans `
 and the French-Excel one, which a French Excel opens by double-click into columns: `;` between
 fields, decimal comma, a UTF-8 byte-order mark (without it Excel reads UTF-8 as Windows-1252) and
 booleans `oui`/`non`. Rounding and French headers are the caller's (they depend on the column).
+Files are written atomically (`connectors.shared.files`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from connectors.shared.files import write_with
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,20 +45,23 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path, *, excel_fr: bool = False) -> None:
+def write_csv(frame: pd.DataFrame, path: Path, *, excel_fr: bool = False) -> Path:
     """`frame` as CSV at `path` (no index), its text neutralised and every field holding a
-    delimiter, quote, CR or LF quoted; `excel_fr`: the French-Excel dialect."""
+    delimiter, quote, CR or LF quoted, written atomically; `excel_fr`: the French-Excel dialect."""
     out = safe_frame(frame)
     yes, no = ("oui", "non") if excel_fr else ("true", "false")
     for column in out.columns:
         if pd.api.types.is_bool_dtype(out[column]):
             out[column] = out[column].map({True: yes, False: no})
-    out.to_csv(
+    return write_with(
         path,
-        index=False,
-        sep=";" if excel_fr else ",",
-        decimal="," if excel_fr else ".",
-        encoding="utf-8-sig" if excel_fr else "utf-8",
-        quoting=csv.QUOTE_MINIMAL,
-        lineterminator="\r\n",
+        lambda tmp: out.to_csv(
+            tmp,
+            index=False,
+            sep=";" if excel_fr else ",",
+            decimal="," if excel_fr else ".",
+            encoding="utf-8-sig" if excel_fr else "utf-8",
+            quoting=csv.QUOTE_MINIMAL,
+            lineterminator="\r\n",
+        ),
     )

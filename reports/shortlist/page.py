@@ -5,30 +5,19 @@ every town links to its report `towns/<INSEE>.html`."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import jinja2
+from connectors.shared.codes import is_commune_code
+from connectors.shared.files import write_text
+from reports import fmt
+from reports.render import live_js, script_json
+from reports.render import render as render_template
+from reports.shortlist.criteria import CRITERIA
+from reports.shortlist.methodology import methodology
+from reports.shortlist.result import Shortlist
 
-from reports import fmt, site
-from reports.shortlist import CRITERIA, INSEE_CODE, Shortlist, methodology
-
-TEMPLATES = Path(__file__).parent / "templates"
 # One colour per criterion, in CRITERIA order (colour-blind safe, Okabe-Ito).
 COLOURS = ("#0072B2", "#E69F00", "#D55E00", "#009E73", "#CC79A7")
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        # The template is .html.j2, which select_autoescape would not recognise: force it on.
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(fmt.FILTERS)
-    return env
 
 
 def _text(value) -> str | None:
@@ -49,7 +38,7 @@ def context(result: Shortlist) -> dict:
     ]
     towns = []
     for r in result.table.to_dict("records"):
-        if not INSEE_CODE.fullmatch(r["town_code"]):
+        if not is_commune_code(r["town_code"]):
             raise ValueError(f"not an INSEE code: {r['town_code']!r}")
         parts = [
             {
@@ -151,28 +140,20 @@ def shortlist_js(result: Shortlist) -> str:
         }
         for r in result.table.to_dict("records")
     }
-    return f"window.GPECT_SHORTLIST = {site.script_json(payload)};\n"
+    return f"window.GPECT_SHORTLIST = {script_json(payload)};\n"
 
 
 def render(result: Shortlist) -> str:
-    return (
-        _environment()
-        .get_template("shortlist.html.j2")
-        .render(
-            **context(result),
-            live=live(result),
-            live_json=site.script_json(live(result)),
-            live_js=site.live_js(),
-        )
+    return render_template(
+        "shortlist.html.j2",
+        **context(result),
+        live=live(result),
+        live_json=script_json(live(result)),
+        live_js=live_js(),
     )
 
 
 def write_page(result: Shortlist, site_dir: Path) -> Path:
     """Write `site_dir/shortlist.html` and the index's `assets/shortlist.js` atomically."""
-    site_dir.mkdir(parents=True, exist_ok=True)
-    site.write_atomic(site_dir / "assets" / "shortlist.js", shortlist_js(result))
-    path = site_dir / "shortlist.html"
-    tmp = site_dir / f".shortlist.{os.getpid()}.tmp"
-    tmp.write_text(render(result), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    write_text(site_dir / "assets" / "shortlist.js", shortlist_js(result))
+    return write_text(site_dir / "shortlist.html", render(result))

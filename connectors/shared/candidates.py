@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-INSEE_CODE = re.compile(r"\d[\dAB]\d{3}")
-_WITH_DEPARTEMENT = re.compile(r"(.*?)\s*\(\s*(\d[\dAB]\d?)\s*\)")
+from connectors.shared import codes
+from connectors.shared.names import fold
+
+_WITH_DEPARTEMENT = re.compile(rf"(.*?)\s*\(\s*({codes.DEPARTEMENT_CODE.pattern})\s*\)")
 _COMMENT = re.compile(r"(^|\s)#.*$")
 SHOWN = 10  # offending lines listed in a message
 
@@ -38,12 +39,6 @@ class Entry:
     code: str | None  # an INSEE code, or None for a name
     name: str | None
     departement: str | None
-
-
-def fold(name: str) -> str:
-    """Case, accents, hyphens and apostrophes ignored: "Saint-Dié" = "saint die"."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain.lower()).split())
 
 
 def _refuse(source: str, problems: Sequence[str]) -> CandidatesError:
@@ -78,8 +73,9 @@ def parse_lines(lines: Iterable[str], source: str = "candidates file") -> list[E
         text = _COMMENT.sub("", raw.replace("\ufeff", "")).strip()
         if not text:
             continue
-        if INSEE_CODE.fullmatch(text.upper()):
-            entry = Entry(number, text, text.upper(), None, None)
+        code = codes.commune_code(text)
+        if code:
+            entry = Entry(number, text, code, None, None)
             key: tuple = ("code", entry.code)
         else:
             wanted = _WITH_DEPARTEMENT.fullmatch(text)
