@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,8 +27,9 @@ from rich.progress import (
 )
 
 from flows.pipeline import lock
-from flows.pipeline import settings as settings_mod
-from flows.pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from flows.pipeline.settings import Settings
 
 app = typer.Typer(
     add_completion=False,
@@ -49,7 +50,9 @@ _loaded: list[Settings] = []
 @app.callback()
 def startup() -> None:
     """Every GPECT_* setting is read and checked once, before any command runs; commands get
-    that object from `settings()` and pass it down."""
+    that object from `settings()` and pass it down (pydantic loads here, not for --help)."""
+    from flows.pipeline import settings as settings_mod
+
     try:
         cfg = settings_mod.load()
     except settings_mod.SettingsError as exc:

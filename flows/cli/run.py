@@ -27,11 +27,11 @@ from flows.cli.common import (
     settings,
 )
 from flows.cli.sources import fetch_counts
-from flows.pipeline import settings as settings_mod
 
 if TYPE_CHECKING:
     from flows.pipeline import ingest
     from flows.pipeline import run as run_mod
+    from flows.pipeline.settings import Settings
 
 STEP_LABELS = {
     "sources": "Fetching the sources",
@@ -87,7 +87,7 @@ def sources_line(results: list[ingest.SourceStatus]) -> str:
     return line
 
 
-def summary_table(cfg: settings_mod.Settings, result: run_mod.RunResult) -> Table:
+def summary_table(cfg: Settings, result: run_mod.RunResult) -> Table:
     summary = Table(title="gpect run", show_header=False)
     summary.add_column("step", style="bold")
     summary.add_column("outcome", overflow="fold")
@@ -118,7 +118,9 @@ def run(
     """The whole chain: fetch every source (conditional), build the warehouse when an input
     changed, then the reports, the shortlist, the evaluation and the open-data export when the
     warehouse or their code changed; ends with what changed and where the outputs are."""
-    problem = settings_mod.mirror_problem(mirror, "--mirror")
+    from flows.pipeline.settings import mirror_problem
+
+    problem = mirror_problem(mirror, "--mirror")
     if problem:
         raise fail("Invalid option", problem, 2)
     if pdf:

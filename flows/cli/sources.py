@@ -23,7 +23,6 @@ from flows.cli.common import (
     require_extra,
     settings,
 )
-from flows.pipeline import settings as settings_mod
 
 if TYPE_CHECKING:
     from flows.pipeline import ingest
@@ -37,7 +36,9 @@ def run_fetch(
     mirror: str | None, dataset, vintage, force: bool, *, detail: bool = True
 ) -> list[ingest.SourceStatus]:
     """Fetch and parse with a progress bar; `detail` prints one row per dataset vintage."""
-    problem = settings_mod.mirror_problem(mirror, "--mirror")
+    from flows.pipeline.settings import mirror_problem
+
+    problem = mirror_problem(mirror, "--mirror")
     if problem:
         console.print(f"[red]Invalid option[/red]: {escape(problem)}")
         raise typer.Exit(2)
@@ -114,7 +115,9 @@ def refresh(
 ) -> None:
     """Same as fetch, through the Prefect flow `refresh` (for scheduled runs and the Prefect UI)."""
     check_selection(dataset, vintage)
-    problem = settings_mod.mirror_problem(mirror, "--mirror")
+    from flows.pipeline.settings import mirror_problem
+
+    problem = mirror_problem(mirror, "--mirror")
     if problem:
         console.print(f"[red]Invalid option[/red]: {escape(problem)}")
         raise typer.Exit(2)
