@@ -127,6 +127,7 @@ CASES: dict[str, Callable[[], Work]] = {
 }
 # Whole `gpect` processes (BENCH_TOWN: the town of the one-town cases).
 COMMANDS: dict[str, list[str]] = {
+    "help": ["--help"],
     "run_noop": ["run"],
     "sources": ["sources"],
     "report_one": ["report", "{town}"],
@@ -300,6 +301,7 @@ TARGETS = {
     "build_5000": None,
     "build_all": 40,
     "parquet_floor": None,
+    "help": 0.5,
     "run_noop": 1,
     "sources": None,
     "report_one": 1.2,
