@@ -5,17 +5,13 @@ The cluster here is a LocalCluster of two in-process workers (processes=False ke
 
 from __future__ import annotations
 
-import os
-import pickle
-import subprocess
-import sys
-
 import pytest
 from prefect import flow, task
 
-from connectors.errors import ParseError
 from flows import runners
-from flows.refresh_flow import StepFailed, refresh
+from flows.refresh_flow import refresh
+
+pytestmark = pytest.mark.prefect
 
 
 def two_workers():
@@ -32,44 +28,6 @@ def worker_address(i: int) -> str:
 @flow
 def spread(n: int) -> list[str]:
     return [f.result() for f in worker_address.map(range(n))]
-
-
-@pytest.mark.parametrize(
-    ("setting", "runner"), [("dask", "DaskTaskRunner"), (None, "ThreadPoolTaskRunner")]
-)
-def test_the_setting_chooses_the_runner_the_flows_are_decorated_with(setting, runner):
-    env = {k: v for k, v in os.environ.items() if k != "GPECT_TASK_RUNNER"}
-    if setting:
-        env["GPECT_TASK_RUNNER"] = setting
-    probe = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from flows.refresh_flow import refresh; print(type(refresh.task_runner).__name__)",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    assert probe.stdout.strip() == runner
-
-
-def test_an_unknown_runner_is_refused_with_the_choices():
-    with pytest.raises(
-        ValueError, match=r"GPECT_TASK_RUNNER='spark' is not one of \('thread', 'dask'\)"
-    ):
-        runners.task_runner("spark")
-
-
-def test_a_failed_step_crosses_process_boundaries():
-    """Dask pickles a task's exception back to the flow; SourceError itself cannot be rebuilt."""
-    error = ParseError("bmo", "2024", "missing columns ['Code bassin']", where="bmo.xlsx")
-    with pytest.raises(TypeError):
-        pickle.loads(pickle.dumps(error))
-    back = pickle.loads(pickle.dumps(StepFailed.of(error)))
-    assert (back.dataset, back.vintage, back.where) == ("bmo", "2024", "bmo.xlsx")
-    assert str(back) == str(error)
 
 
 def test_tasks_run_on_the_dask_workers(prefect_harness):

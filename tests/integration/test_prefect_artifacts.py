@@ -14,7 +14,7 @@ from flows.build_flow import build_warehouse
 from flows.refresh_flow import refresh
 from flows.reports_flow import reports
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.prefect]
 
 
 def artifacts_of(flow_run_id) -> dict[str, object]:

@@ -16,6 +16,9 @@ from shortlist_synthetic import four_towns
 from reports import shortlist as sl
 from reports.shortlist_workbook import write_workbook
 
+# LibreOffice takes ~3 s per conversion
+pytestmark = pytest.mark.slow
+
 # Every sheet to its own CSV (token 12 = -1, LibreOffice ≥ 7.2), UTF-8 (76), comma-separated,
 # formulas exported as their computed values.
 ALL_SHEETS_CSV = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"

@@ -314,6 +314,7 @@ def test_scaling_a_towns_hiring_leaves_its_specialisation_order_unchanged(case, 
     assert order(cells) == order(scaled)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(towns_case())
 def test_adding_a_wave_equal_to_the_window_mean_changes_no_rank(case):
@@ -338,6 +339,7 @@ def test_adding_a_wave_equal_to_the_window_mean_changes_no_rank(case):
     assert merged["recommendation_rank"].equals(merged["recommendation_rank_after"])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(towns_case(), st.randoms(use_true_random=False))
 def test_permuting_towns_changes_nothing(case, rnd):
@@ -392,6 +394,7 @@ def test_draws_follow_the_budget_and_never_fall_below_the_floor():
     assert ranking.interval_draws({**params, "rank_draws": 60}, 34_888) == 60  # never more
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(towns_case())
 def test_a_towns_intervals_do_not_depend_on_the_other_candidates(case):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from shortlist_synthetic import four_towns
@@ -51,6 +52,7 @@ def ranks(table: pd.DataFrame, methods=MONOTONE) -> pd.DataFrame:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(
     table=indicator_tables(),
@@ -73,6 +75,7 @@ def test_raising_one_towns_need_never_lowers_its_rank(table, data, step):
     assert new["top_share"] >= old["top_share"]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(table=indicator_tables(), data=st.data())
 def test_permuting_the_towns_changes_nothing(table, data):
