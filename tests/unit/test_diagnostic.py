@@ -294,6 +294,8 @@ def towns_case(draw):
     return cells, [f"T{t}" for t in range(n_towns)]
 
 
+# Each example ranks whole towns with their intervals (~0.3 s): the properties marked slow run in
+# the full suite only, the unit tier keeps the scaling one.
 PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -352,6 +354,7 @@ def test_permuting_towns_changes_nothing(case, rnd):
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(towns_case(), st.sets(st.sampled_from(SECTORS), max_size=3))
 def test_a_sector_outside_the_catalogue_is_never_recommended(case, catalogue):

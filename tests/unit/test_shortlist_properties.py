@@ -12,6 +12,9 @@ from shortlist_synthetic import four_towns
 
 from reports import shortlist as sl
 
+# Hundreds of whole shortlists per test: the full suite runs them, the unit tier does not.
+pytestmark = pytest.mark.slow
+
 INDICATORS = [ind for c in sl.CRITERIA for ind in c.indicators]
 W = sl.weights(sl.parameters())
 # Monotone normalisations only: a z-score's spread grows with the value it standardises, so raising
@@ -52,7 +55,6 @@ def ranks(table: pd.DataFrame, methods=MONOTONE) -> pd.DataFrame:
     )
 
 
-@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(
     table=indicator_tables(),
@@ -75,7 +77,6 @@ def test_raising_one_towns_need_never_lowers_its_rank(table, data, step):
     assert new["top_share"] >= old["top_share"]
 
 
-@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(table=indicator_tables(), data=st.data())
 def test_permuting_the_towns_changes_nothing(table, data):
