@@ -7,7 +7,8 @@
   told how to get the data; in CI (CI=true) missing data is an error, never a silent skip.
 - `browser`: headless Chromium through Playwright (Debian's chromium, axe-core from npm).
 - `prefect`: the session's ephemeral Prefect API (~15 s to start) or a Dask cluster.
-- `slow`: seconds of its own beyond the other marks (subprocesses, LibreOffice, PDF rendering).
+- `slow`: seconds of its own beyond the other marks (properties over hundreds of examples, fresh
+  interpreters, LibreOffice, PDF rendering).
 
 The whole suite is plain `pytest`. A test that uses a fixture of a tier must carry its mark
 (TIER_FIXTURES): collection fails otherwise, so the unit tier never starts a server or reads
