@@ -13,7 +13,9 @@ for are measured in the same run:
   per candidate and the national / ACV ratio of that cost;
 - the ACV build against the floor of reading every parsed Parquet table once (pyarrow);
 - a quiet `gpect run` (nothing changed) against `gpect sources`, as whole processes;
-- one report, every report (per town) and one PDF (`gpect report`, whole processes);
+- one report, every report (per town) and one PDF (`gpect report`, whole processes); after
+  every report, the site itself: a page per candidate town, each linked from the index, none
+  over PAGE_TARGET_MB (the test suite renders a dozen towns, tests/integration/test_report_real.py);
 - the `build` flow against a Prefect server vs the same build called directly.
 
 Work cases run in a fresh Python process that reports the time of the work itself (imports
@@ -47,6 +49,7 @@ OFFLINE_PREFECT = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
 }
 PEAK_TARGET_MB = 1536
+PAGE_TARGET_MB = 1.5
 FLOW_OVERHEAD_TARGET_PCT = 15
 
 
@@ -371,6 +374,32 @@ def line(fig: Figures, target: float | None, peak_target: float | None = None) -
     )
 
 
+def site_pages(data_dir: Path) -> str:
+    """What `gpect report --all` left: every candidate town's page, linked from the index, each
+    under PAGE_TARGET_MB (a page embeds its own charts' data, so size grows with the data)."""
+    import duckdb
+
+    from reports import site
+
+    layout = site.Layout(data_dir / "out")
+    con = duckdb.connect(str(data_dir / "gpect.duckdb"), read_only=True)
+    try:
+        codes = {r[0] for r in con.execute("select town_code from mart_town__profile").fetchall()}
+    finally:
+        con.close()
+    pages = {p.stem: p.stat().st_size / 1e6 for p in layout.towns_dir.glob("*.html")}
+    index = layout.index.read_text(encoding="utf-8")
+    without = sorted(codes - set(pages))
+    unlinked = sorted(c for c in codes if f'href="towns/{c}.html"' not in index)
+    largest = max(pages.values(), default=0)
+    ok = not without and not unlinked and largest < PAGE_TARGET_MB
+    return (
+        f"site: {len(pages)} pages for {len(codes)} towns, largest {largest:.2f} MB (target < "
+        f"{PAGE_TARGET_MB} MB); without a page {without[:5]}, not in the index {unlinked[:5]}: "
+        + ("ok" if ok else "MISSED")
+    )
+
+
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
@@ -475,6 +504,8 @@ def main(argv: list[str] | None = None) -> None:
         print(line(fig, TARGETS.get(name), PEAK_TARGETS.get(name)))
     for text in comparisons(figures):
         print(text)
+    if figures.get("reports_all") and figures["reports_all"].seconds:
+        print(site_pages(data_dir))
     print(f"after the cases: {load()}", flush=True)
 
     if "flow" not in cases:

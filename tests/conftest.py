@@ -1,9 +1,18 @@
-"""Test tiers: unit (fixtures written here), http (a local server), faults (bad input, offline),
-integration (real files).
+"""Test tiers, by what a test needs and costs (markers registered in pyproject.toml):
 
-Real-data tests (tests/integration and the real-data fault cases) are marked `realdata`: they
-read the real open-data files from GPECT_OPENDATA (default ../shared/opendata). A clone without them runs the unit and HTTP tiers and is told how to
-get the data; in CI (CI=true) missing data is an error, never a silent skip.
+- unit: everything unmarked — hand-made fixtures, a local HTTP server, bad input, offline;
+  `pytest -m "not realdata and not browser and not prefect and not slow"`, under a minute.
+- `realdata`: reads the real open-data files (GPECT_OPENDATA, default ../shared/opendata) and
+  builds the session's real warehouse from them. A clone without them runs the other tiers and is
+  told how to get the data; in CI (CI=true) missing data is an error, never a silent skip.
+- `browser`: headless Chromium through Playwright (Debian's chromium, axe-core from npm).
+- `prefect`: the session's ephemeral Prefect API (~15 s to start) or a Dask cluster.
+- `slow`: seconds of its own beyond the other marks (properties over hundreds of examples, fresh
+  interpreters, LibreOffice, PDF rendering).
+
+The whole suite is plain `pytest`. A test that uses a fixture of a tier must carry its mark
+(TIER_FIXTURES): collection fails otherwise, so the unit tier never starts a server or reads
+the real data by accident.
 """
 
 from __future__ import annotations
@@ -31,7 +40,30 @@ MISSING_DATA_MESSAGE = (
 )
 
 
+# fixture → the mark a test using it (directly or through another fixture) must carry
+TIER_FIXTURES = {
+    "opendata": "realdata",
+    "mirror_server": "realdata",
+    "ingested": "realdata",
+    "warehouse": "realdata",
+    "prefect_harness": "prefect",
+    "chromium": "browser",
+}
+
+
+def unmarked_tier_fixtures(items) -> list[str]:
+    return [
+        f"{item.nodeid} uses the {fixture} fixture: mark it {mark}"
+        for item in items
+        for fixture, mark in TIER_FIXTURES.items()
+        if fixture in item.fixturenames and not item.get_closest_marker(mark)
+    ]
+
+
 def pytest_collection_modifyitems(config, items):
+    unmarked = unmarked_tier_fixtures(items)
+    if unmarked:
+        raise pytest.UsageError("tests outside their tier:\n  " + "\n  ".join(unmarked))
     if HAVE_DATA:
         return
     real = [i for i in items if i.get_closest_marker("realdata")]
@@ -58,6 +90,19 @@ def opendata() -> Path:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def threaded_httpserver():
+    """One threaded local HTTP server for the session (a slow answer for one dataset does not
+    hold up the next ones); tests clear its handlers. Stopping a server waits out werkzeug's
+    0.5 s poll: one per test cost the unit tier about 20 s."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

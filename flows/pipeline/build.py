@@ -45,12 +45,12 @@ _IDENT = re.compile(r"\b((?:stg|int|mart|src|ref|param|meta)_[a-z0-9_]+|params)\
 _HEADER_KEY = re.compile(r"^--\s*([a-z_]+):", re.MULTILINE)
 
 
-# Publish guards, beyond the SQL checks: a warehouse is never published with one of these marts
-# empty (others may legitimately be, e.g. no partner lycée among a few towns), with no candidate
-# town, or with more than MAX_UNRANKED_SHARE of its towns lacking a sector ranking.
+# Publish guards, beyond the checks: a warehouse is never published without one of these marts
+# (a partial SQL project), with no candidate town, or with more than MAX_UNRANKED_SHARE of its
+# towns lacking a sector ranking. Empty marts are a check (check_marts__not_empty).
 TOWNS_TABLE = "mart_town__profile"
 RANKING_TABLE = "mart_town_sector__ranking"
-NOT_EMPTY = (TOWNS_TABLE, RANKING_TABLE, "mart_town__catchment_communes")
+REQUIRED = (TOWNS_TABLE, RANKING_TABLE, "mart_town__catchment_communes")
 MAX_UNRANKED_SHARE = 0.0
 SHOWN_ROWS = 5  # failing rows named in a message
 
@@ -339,42 +339,92 @@ def _rows_text(columns: list[str], rows: list[tuple]) -> str:
     return shown + (f"; … and {len(rows) - SHOWN_ROWS} more" if len(rows) > SHOWN_ROWS else "")
 
 
+# Every check's first two columns: a short code of the rule broken and a sentence naming the
+# table, the key and the rule, which the build error prints (the other columns are for queries).
+CHECK_COLUMNS = ("failure_type", "description")
+# Marts a good build may leave empty: no lycée partner among a short user list of towns.
+MAY_BE_EMPTY = frozenset({"mart_town_lycee_sector__shortlist_partners"})
+NO_EMPTY_MART = "check_marts__not_empty"
+
+
+def _failure_text(columns: list[str], rows: list[tuple]) -> str:
+    lines = []
+    for row in rows[:SHOWN_ROWS]:
+        failure_type, description, *rest = row
+        # a NULL description (a NULL in its format arguments) still shows the row's key
+        lines.append(
+            f"[{failure_type}] "
+            + (description or _rows_text(columns[2:], [tuple(rest)]) or "(no description)")
+        )
+    more = f"\n    … and {len(rows) - SHOWN_ROWS} more" if len(rows) > SHOWN_ROWS else ""
+    return "".join(f"\n    {line}" for line in lines) + more
+
+
+def empty_marts(tables: dict[str, int]) -> list[tuple[str, str]]:
+    """The "no mart is empty" check, in Python because one SELECT cannot count the rows of a list
+    of tables it reads from the catalogue (DuckDB's estimated_size ignores deletes): the build
+    already counted every table it made."""
+    return [
+        ("empty_mart", f"{name} has no row (only {', '.join(sorted(MAY_BE_EMPTY))} may)")
+        for name, rows in sorted(tables.items())
+        if name.startswith("mart_") and rows == 0 and name not in MAY_BE_EMPTY
+    ]
+
+
 def run_checks(
-    con: duckdb.DuckDBPyConnection, checks: list[Model]
+    con: duckdb.DuckDBPyConnection, checks: list[Model], tables: dict[str, int] | None = None
 ) -> tuple[dict[str, int], list[str]]:
+    """Run every check, and the empty-mart check over `tables` (name → rows) when given:
+    (failing rows per check, one message per failing check)."""
     results, failures = {}, []
     for check in checks:
         # Checks return failing rows only: zero on a good build, so fetching them all is cheap.
         cursor = con.execute(check.sql)
         rows = cursor.fetchall()
+        columns = [d[0] for d in cursor.description]
+        if tuple(columns[:2]) != CHECK_COLUMNS:
+            results[check.name] = max(len(rows), 1)
+            failures.append(
+                f"{check.name}: its first columns are {columns[:2]}, not {list(CHECK_COLUMNS)} "
+                "(every check says what is wrong and for which key)"
+            )
+            continue
         results[check.name] = len(rows)
         if rows:
-            columns = [d[0] for d in cursor.description]
-            failures.append(f"{check.name}: {len(rows)} failing rows: {_rows_text(columns, rows)}")
+            failures.append(
+                f"{check.name}: {len(rows)} failing rows:{_failure_text(columns, rows)}"
+            )
+    if tables is not None:
+        empty = empty_marts(tables)
+        results[NO_EMPTY_MART] = len(empty)
+        if empty:
+            failures.append(
+                f"{NO_EMPTY_MART}: {len(empty)} failing rows:"
+                f"{_failure_text(list(CHECK_COLUMNS), empty)}"
+            )
     return results, failures
 
 
 def publish_guards(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> list[str]:
-    """Why the warehouse must not be published beyond its checks: an empty NOT_EMPTY mart, no
+    """Why the warehouse must not be published beyond its checks: a REQUIRED mart not built, no
     town, towns without a sector ranking (more than MAX_UNRANKED_SHARE of them)."""
-    missing = [name for name in NOT_EMPTY if name not in tables]
+    missing = [name for name in REQUIRED if name not in tables]
     if missing:
         return [f"{', '.join(missing)} not built: the publish guards need them"]
-    failures = [f"{name} is empty" for name in NOT_EMPTY if not tables[name]]
     if tables[TOWNS_TABLE] == 0:
-        return failures + ["no candidate town: the warehouse would have no town to report on"]
+        return ["no candidate town: the warehouse would have no town to report on"]
     unranked = con.execute(
         f"select t.town_code, t.town_label from {TOWNS_TABLE} as t "  # noqa: S608
         f"where not exists (select 1 from {RANKING_TABLE} as r where r.town_code = t.town_code) "
         "order by t.town_code"
     ).fetchall()
     if len(unranked) > MAX_UNRANKED_SHARE * tables[TOWNS_TABLE]:
-        failures.append(
+        return [
             f"{len(unranked)} of {tables[TOWNS_TABLE]} towns have no sector ranking (at most "
             f"{100 * MAX_UNRANKED_SHARE:g} % may): "
             + _rows_text(["town_code", "town_label"], unranked)
-        )
-    return failures
+        ]
+    return []
 
 
 def configure_duckdb(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> None:
@@ -457,7 +507,7 @@ def build(
                 raise BuildError(f"{where}: {exc}") from exc
             count_sql = f"select count(*) from {_name(model.name)}"  # noqa: S608
             tables[model.name] = con.execute(count_sql).fetchone()[0]
-        check_results, failures = run_checks(con, checks)
+        check_results, failures = run_checks(con, checks, None if without else tables)
         if not without:
             failures += publish_guards(con, tables)
         if failures:

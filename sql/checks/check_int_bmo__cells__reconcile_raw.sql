@@ -16,7 +16,17 @@ raw as (
     from src_bmo group by 1
 )
 
-select raw.survey_year, raw.cells, warehouse.cells as warehouse_cells, raw.hiring, warehouse.hiring as warehouse_hiring
+select
+    case when warehouse.survey_year is null then 'survey_year_missing'
+         when raw.survey_year is null then 'survey_year_unknown'
+         when raw.cells <> warehouse.cells then 'cell_count_differs'
+         else 'published_totals_differ' end as failure_type,
+    format('int_bmo__cells survey year {}: {} cells, {} hiring and {} difficult published projects; '
+           || 'src_bmo: {} cells, {} and {} (the warehouse must keep every raw cell once)',
+           coalesce(raw.survey_year, warehouse.survey_year), coalesce(warehouse.cells, 0),
+           coalesce(warehouse.hiring, 0), coalesce(warehouse.difficult, 0), coalesce(raw.cells, 0),
+           coalesce(raw.hiring, 0), coalesce(raw.difficult, 0)) as description,
+    raw.survey_year, raw.cells, warehouse.cells as warehouse_cells, raw.hiring, warehouse.hiring as warehouse_hiring
 from raw
 full join warehouse using (survey_year)
 where raw.cells is distinct from warehouse.cells

@@ -18,6 +18,13 @@ observed as (
     group by all
 )
 
-select observed.territory_type, observed.survey_year, observed.hiring, expected.hiring as expected_hiring
+select
+    'apportionment_not_conserved' as failure_type,
+    format('int_territory__metier_projects {} × survey year {}: {:.1f} hiring projects summed over '
+           || 'territories, {:.1f} in int_bmo__cells minus int_bmo__unapportioned',
+           observed.territory_type, observed.survey_year, cast(observed.hiring as double),
+           cast(expected.hiring as double))
+        as description,
+    observed.territory_type, observed.survey_year, observed.hiring, expected.hiring as expected_hiring
 from observed join expected using (survey_year)
 where abs(observed.hiring - expected.hiring) > 0.5 + 1e-6 * expected.hiring

@@ -13,8 +13,14 @@ with metiers as (
     group by all
 )
 
-select s.territory_type, s.territory_code, s.survey_year, s.sector_code,
-       s.hiring_projects, m.hiring, s.hiring_censored_variance, m.variance
+select
+    'sector_and_metier_grains_differ' as failure_type,
+    format('int_territory__sector_projects {} {} × survey year {} × sector {}: {:.2f} hiring '
+           || 'projects, {:.2f} summed over its métiers in int_territory__metier_projects',
+           s.territory_type, s.territory_code, s.survey_year, s.sector_code,
+           cast(s.hiring_projects as double), cast(m.hiring as double)) as description,
+    s.territory_type, s.territory_code, s.survey_year, s.sector_code,
+    s.hiring_projects, m.hiring, s.hiring_censored_variance, m.variance
 from int_territory__sector_projects as s
 join metiers as m using (territory_type, territory_code, survey_year, sector_code)
 where abs(s.hiring_projects - m.hiring) > 1e-6 * (1 + m.hiring)

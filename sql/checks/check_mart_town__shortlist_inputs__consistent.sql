@@ -3,7 +3,13 @@
 -- grain: one row per town duplicated, missing, or larger than its urban unit
 -- upstream: int_towns__candidates, mart_town__shortlist_inputs, int_geo__communes
 
-select t.town_code, count(s.town_code) as n,
+select case when count(s.town_code) <> 1 then 'town_count' else 'town_larger_than_urban_unit' end
+           as failure_type,
+       format('mart_town__shortlist_inputs: candidate town {} has {} rows (one expected), '
+              || 'population {}, urban unit population {}', t.town_code, count(s.town_code),
+              any_value(c.population), coalesce(cast(any_value(s.urban_unit_population) as varchar),
+              'none')) as description,
+       t.town_code, count(s.town_code) as n,
        any_value(s.urban_unit_population) as urban_unit_population,
        any_value(c.population) as population
 from int_towns__candidates as t

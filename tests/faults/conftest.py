@@ -146,13 +146,9 @@ def published_state(cfg: Settings) -> dict[str, str]:
 
 
 @pytest.fixture
-def server():
-    """Threaded, so that a slow answer for one dataset does not hold up the next ones."""
-    httpserver = HTTPServer(host="127.0.0.1", threaded=True)
-    httpserver.start()
-    yield httpserver
-    httpserver.clear()
-    httpserver.stop()
+def server(threaded_httpserver: HTTPServer):
+    yield threaded_httpserver
+    threaded_httpserver.clear()
 
 
 class Pipeline:

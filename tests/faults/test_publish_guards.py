@@ -32,9 +32,15 @@ MODELS = {
     "from mart_town__profile where town_code not in ({unranked})",
     "marts/mart_town__catchment_communes": "select town_code, town_code as commune_code "
     "from mart_town__profile",
-    "checks/check_mart_town__profile__positive": "select town_code, population "
-    "from mart_town__profile where population < 0",
+    "checks/check_mart_town__profile__positive": "select 'negative_population' as failure_type, "
+    "'mart_town__profile: town ' || town_code || ' has population ' || population as description, "
+    "town_code, population from mart_town__profile where population < 0",
 }
+
+
+NO_ROW = "select town_code from mart_town__profile where false\n"
+# a check that returns failing rows without saying what failed
+BARE_CHECK = "select town_code from mart_town__profile where population < 0\n"
 
 
 def project(tmp_path: Path, communes: str = COMMUNES, unranked: str = "''") -> Path:
@@ -88,10 +94,29 @@ def test_a_warehouse_with_empty_marts_is_never_published(published):
     model = empty / "intermediate" / "int_geo__communes.sql"
     model.write_text(model.read_text(encoding="utf-8") + "where false\n", encoding="utf-8")
     message = refused(cfg, tmp_path, empty)
-    assert "mart_town__profile is empty" in message
-    assert "mart_town_sector__ranking is empty" in message
-    assert "mart_town__catchment_communes is empty" in message
+    assert "check_marts__not_empty: 3 failing rows:" in message
+    for mart in (
+        "mart_town__catchment_communes",
+        "mart_town__profile",
+        "mart_town_sector__ranking",
+    ):
+        assert f"[empty_mart] {mart} has no row" in message
     assert "no candidate town: the warehouse would have no town to report on" in message
+
+
+def test_any_empty_mart_stops_the_publication_but_the_partners_may_be_empty(published):
+    """Every mart counts, not a fixed list: a new mart left empty is refused by name; the
+    lycée partners of a short list of towns may be none."""
+    cfg, tmp_path = published
+    sql = project(tmp_path)
+    for name in ("mart_town__new_indicator", *build_mod.MAY_BE_EMPTY):
+        (sql / "marts" / f"{name}.sql").write_text(HEADER + NO_ROW, encoding="utf-8")
+    message = refused(cfg, tmp_path, sql)
+    assert message.count("[empty_mart]") == 1
+    assert "[empty_mart] mart_town__new_indicator has no row" in message
+    (sql / "marts" / "mart_town__new_indicator.sql").unlink()
+    result = build_mod.build(cfg, PARAMS, sql_dir=sql, reference_dir=tmp_path / "reference")
+    assert result.checks["check_marts__not_empty"] == 0
 
 
 def test_towns_without_a_ranking_are_named_and_not_published(published):
@@ -114,9 +139,23 @@ def test_a_failing_check_names_its_rows_and_columns(published):
     message = refused(cfg, tmp_path, project(tmp_path, communes=bad))
     assert "checks failed, the previous warehouse is kept" in message
     assert (
-        "check_mart_town__profile__positive: 1 failing rows: town_code='33003', population=-5"
-        in (message)
+        "check_mart_town__profile__positive: 1 failing rows:\n"
+        "    [negative_population] mart_town__profile: town 33003 has population -5"
+    ) in message
+
+
+def test_a_check_that_does_not_say_what_failed_is_refused(published):
+    cfg, tmp_path = published
+    sql = project(tmp_path)
+    (sql / "checks" / "check_mart_town__profile__bare.sql").write_text(
+        HEADER + BARE_CHECK,
+        encoding="utf-8",
     )
+    message = refused(cfg, tmp_path, sql)
+    assert (
+        "check_mart_town__profile__bare: its first columns are ['town_code'], not "
+        "['failure_type', 'description']"
+    ) in message
 
 
 def test_a_bad_candidates_list_is_refused_by_line(published):

@@ -114,13 +114,9 @@ def assert_previous_ingest_intact(cfg, dataset, vintage, parsed_before, manifest
 
 
 @pytest.fixture
-def server():
-    """Threaded, so that a slow answer for one dataset does not hold up the next ones."""
-    httpserver = HTTPServer(threaded=True)
-    httpserver.start()
-    yield httpserver
-    httpserver.clear()
-    httpserver.stop()
+def server(threaded_httpserver: HTTPServer):
+    yield threaded_httpserver
+    threaded_httpserver.clear()
 
 
 @pytest.fixture

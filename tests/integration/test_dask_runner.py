@@ -5,14 +5,13 @@ The cluster here is a LocalCluster of two in-process workers (processes=False ke
 
 from __future__ import annotations
 
-import pickle
-
 import pytest
 from prefect import flow, task
 
-from connectors.errors import ParseError
 from flows import runners
-from flows.refresh_flow import StepFailed, refresh
+from flows.refresh_flow import refresh
+
+pytestmark = pytest.mark.prefect
 
 
 def two_workers():
@@ -49,22 +48,6 @@ def test_the_runner_is_the_one_the_settings_name_when_a_run_starts(prefect_harne
     addresses = on_settings(4)
     assert len(addresses) == 4 and all(a.startswith("inproc://") for a in addresses)
     assert isinstance(refresh.task_runner, runners.SettingsTaskRunner)
-
-
-def test_an_unknown_runner_is_refused_with_the_choices():
-    with pytest.raises(
-        ValueError, match=r"GPECT_TASK_RUNNER='spark' is not one of \('thread', 'dask'\)"
-    ):
-        runners.task_runner("spark")
-
-
-def test_a_failed_step_crosses_process_boundaries():
-    """Dask pickles a task's exception back to the flow; SourceError's keyword arguments cannot
-    be rebuilt from its message by plain pickling, StepFailed carries them."""
-    error = ParseError("bmo", "2024", "missing columns ['Code bassin']", where="bmo.xlsx")
-    back = pickle.loads(pickle.dumps(StepFailed.of(error)))
-    assert (back.dataset, back.vintage, back.where) == ("bmo", "2024", "bmo.xlsx")
-    assert str(back) == str(error)
 
 
 def test_tasks_run_on_the_dask_workers(prefect_harness):

@@ -13,7 +13,7 @@ from helpers import artifacts_of, run_of
 
 from flows.diagnostic_flow import diagnostic
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.prefect]
 
 TOWNS = ["58194", "02168", "2B033"]  # Nevers, Château-Thierry, Bastia (Haute-Corse)
 STEPS = ["reports", "shortlist", "evaluation", "export"]

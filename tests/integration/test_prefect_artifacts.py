@@ -11,7 +11,7 @@ from flows.build_flow import build_warehouse
 from flows.refresh_flow import refresh
 from flows.reports_flow import reports
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.prefect]
 
 
 def test_refresh_run_has_a_readable_name_and_says_what_changed(

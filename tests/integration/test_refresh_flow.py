@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flows.refresh_flow import download_task, parse_task, refresh, summary_table
+from flows.refresh_flow import refresh, summary_table
 
-pytestmark = pytest.mark.realdata
-
-
-def test_only_the_network_task_retries():
-    assert download_task.retries == 2
-    assert parse_task.retries == 0
+pytestmark = [pytest.mark.realdata, pytest.mark.prefect]
 
 
 def test_refresh_flow_ingests_and_summarises(prefect_harness, opendata, tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ import shutil
 
 import duckdb
 import pytest
+from breakers import BREAKERS
 
 from flows.pipeline import build as build_mod
 
@@ -43,6 +44,7 @@ def test_every_acv_town_is_ranked_on_every_sector(warehouse):
     assert complete == towns
     assert min_catchment >= 1
     assert all(v == 0 for v in warehouse.checks.values())
+    assert warehouse.checks[build_mod.NO_EMPTY_MART] == 0
 
 
 def test_sector_shares_sum_to_the_national_totals(warehouse):
@@ -71,40 +73,6 @@ def test_sector_shares_sum_to_the_national_totals(warehouse):
     assert observed_2024 == pytest.approx(2_751_069)
 
 
-BREAKERS = {
-    "check_mart_town_sector__ranking__unique_key": "insert into mart_town_sector__ranking select * from mart_town_sector__ranking limit 1",
-    "check_mart_territory_sector__indicators__unique_key": "insert into mart_territory_sector__indicators select * from mart_territory_sector__indicators limit 1",
-    "check_mart_territory_metier__indicators__unique_key": "insert into mart_territory_metier__indicators select * from mart_territory_metier__indicators limit 1",
-    "check_mart_town__profile__unique_key": "delete from mart_town__profile where town_code = (select min(town_code) from mart_town__profile)",
-    "check_int_bmo__cells__reconcile_raw": "delete from int_bmo__cells where rowid = (select min(rowid) from int_bmo__cells)",
-    "check_int_territory__metier_projects__bassin_totals": "update int_territory__metier_projects set hiring_projects = hiring_projects + 10 "
-    "where territory_type = 'bassin' and rowid = (select min(rowid) from int_territory__metier_projects "
-    "where territory_type = 'bassin')",
-    "check_int_territory__sector_projects__metier_totals": "update int_territory__sector_projects "
-    "set hiring_projects = hiring_projects + 10 where rowid = (select min(rowid) "
-    "from int_territory__sector_projects where territory_type = 'bassin')",
-    "check_marts__no_negative_counts": "update mart_town__training_supply set places = -1 where rowid = 0",
-    "check_mart_town_sector__ranking__complete": "delete from mart_town_sector__ranking where rank = 1 and town_code = "
-    "(select min(town_code) from mart_town_sector__ranking)",
-    "check_int_catchment__town_communes__contains_town": "delete from int_catchment__town_communes where town_code = commune_code "
-    "and town_code = (select min(town_code) from int_towns__candidates)",
-    "check_int_crosswalk__one_sector": "update int_training__offer set sector_code = 'XYZ' where rowid = 0",
-    "check_mart_town__shortlist_inputs__consistent": "delete from mart_town__shortlist_inputs "
-    "where town_code = (select min(town_code) from mart_town__shortlist_inputs)",
-    "check_mart_town_lycee_sector__shortlist_partners__unique_key": "insert into mart_town_lycee_sector__shortlist_partners "
-    "select * from mart_town_lycee_sector__shortlist_partners limit 1",
-    "check_mart_town_sector__ranking__recommended_deliverable": "update mart_town_sector__ranking "
-    "set recommendation_rank = 1, recommendation_rank_low = 1, recommendation_rank_high = 1 "
-    "where rowid = (select min(rowid) from mart_town_sector__ranking where not is_in_operator_catalogue)",
-    "check_ref_standardisation__coverage": "delete from ref_standardisation where indicator = 'log_hiring' and sector_code = 'BTP'",
-}
-
-
-def test_every_check_has_a_breaker():
-    _, checks = build_mod.discover()
-    assert {c.name for c in checks} == set(BREAKERS)
-
-
 @pytest.mark.parametrize("check_name", sorted(BREAKERS))
 def test_check_passes_on_good_data_and_fails_on_a_broken_copy(warehouse, tmp_path, check_name):
     _, checks = build_mod.discover()
@@ -115,10 +83,15 @@ def test_check_passes_on_good_data_and_fails_on_a_broken_copy(warehouse, tmp_pat
     con = duckdb.connect(str(broken))
     try:
         con.execute(BREAKERS[check_name])
-        failing = con.execute(f"select count(*) from ({check.sql})").fetchone()[0]  # noqa: S608
+        failing = con.execute(check.sql).df()
     finally:
         con.close()
-    assert failing > 0
+    assert len(failing) > 0
+    # each failing row says which rule it breaks and names the table it found the fault in
+    assert list(failing.columns[:2]) == ["failure_type", "description"]
+    assert failing["failure_type"].str.fullmatch("[a-z_]+").all(), failing["failure_type"]
+    tables = "|".join(sorted(check.refs))
+    assert failing["description"].str.contains(tables).all(), failing["description"].tolist()
 
 
 def digest(path):

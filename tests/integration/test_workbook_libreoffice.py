@@ -17,6 +17,9 @@ from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
 from reports.shortlist.workbook import write_workbook
 
+# LibreOffice takes ~3 s per conversion
+pytestmark = pytest.mark.slow
+
 # Every sheet to its own CSV (token 12 = -1, LibreOffice ≥ 7.2), UTF-8 (76), comma-separated,
 # formulas exported as their computed values.
 ALL_SHEETS_CSV = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"

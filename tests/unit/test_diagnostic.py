@@ -294,6 +294,8 @@ def towns_case(draw):
     return cells, [f"T{t}" for t in range(n_towns)]
 
 
+# Each example ranks whole towns with their intervals (~0.3 s): the properties marked slow run in
+# the full suite only, the unit tier keeps the scaling one.
 PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -314,6 +316,7 @@ def test_scaling_a_towns_hiring_leaves_its_specialisation_order_unchanged(case, 
     assert order(cells) == order(scaled)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(towns_case())
 def test_adding_a_wave_equal_to_the_window_mean_changes_no_rank(case):
@@ -338,6 +341,7 @@ def test_adding_a_wave_equal_to_the_window_mean_changes_no_rank(case):
     assert merged["recommendation_rank"].equals(merged["recommendation_rank_after"])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(towns_case(), st.randoms(use_true_random=False))
 def test_permuting_towns_changes_nothing(case, rnd):
@@ -350,6 +354,7 @@ def test_permuting_towns_changes_nothing(case, rnd):
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(towns_case(), st.sets(st.sampled_from(SECTORS), max_size=3))
 def test_a_sector_outside_the_catalogue_is_never_recommended(case, catalogue):
@@ -392,6 +397,7 @@ def test_draws_follow_the_budget_and_never_fall_below_the_floor():
     assert ranking.interval_draws({**params, "rank_draws": 60}, 34_888) == 60  # never more
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(towns_case())
 def test_a_towns_intervals_do_not_depend_on_the_other_candidates(case):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from shortlist_synthetic import four_towns
@@ -13,6 +14,9 @@ from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import shortlist as sl
 from reports.shortlist import criteria, scoring
 from reports.shortlist import monte_carlo as mc_mod
+
+# Hundreds of whole shortlists per test: the full suite runs them, the unit tier does not.
+pytestmark = pytest.mark.slow
 
 INDICATORS = [ind for c in sl.CRITERIA for ind in c.indicators]
 W = criteria.weights(dict(SHORTLIST_DEFAULTS))
