@@ -260,7 +260,7 @@ class Variables(BaseSettings):
         "archives (and xlsx) inflating more than this many times their size are refused",
     )
 
-    # --- model (the build's parameters, param_settings) ---
+    # --- model (the build's parameters, the `params` row) ---
     # Catchment: great-circle distance x detour factor at an average road speed (an approximation
     # of road travel time, not a routing engine).
     catchment_minutes: float = number(
@@ -883,7 +883,7 @@ def _defaults(section: str, prefix: str = "") -> dict[str, float]:
     }
 
 
-# The parameters of the method by the names the build (param_settings) and the shortlist use.
+# The parameters of the method by the names the build (the `params` row) and the shortlist use.
 MODEL_DEFAULTS: dict[str, float] = _defaults(MODEL)
 SHORTLIST_DEFAULTS: dict[str, float] = _defaults(SHORTLIST, "shortlist_")
 # Parameter name → its field in Variables (tests/unit/test_settings.py: no name is in both).

@@ -4,14 +4,14 @@
 --          int_towns__candidates: a join that loses towns upstream is caught, and the biggest
 --          towns, the ones a reader looks for first, are the ones it names.
 -- grain: one row per big candidate town without a profile
--- upstream: stg_anct__programmes, int_geo__code_passage, param_candidates, int_geo__communes,
+-- upstream: int_programme__communes, int_geo__code_passage, param_candidates, int_geo__communes,
 --           mart_town__profile
 
 with listed as (
     select commune_code as town_code from param_candidates
     union
     select coalesce(m.current_code, a.commune_code)
-    from stg_anct__programmes as a
+    from int_programme__communes as a
     left join int_geo__code_passage as m on m.old_code = a.commune_code
     where a.programme in ('ACV', 'ACV2')
       and not exists (select 1 from param_candidates)

@@ -110,7 +110,9 @@ def test_any_empty_mart_stops_the_publication_but_the_partners_may_be_empty(publ
     cfg, tmp_path = published
     sql = project(tmp_path)
     for name in ("mart_town__new_indicator", *build_mod.MAY_BE_EMPTY):
-        (sql / "marts" / f"{name}.sql").write_text(HEADER + NO_ROW, encoding="utf-8")
+        (sql / "marts" / f"{name}.sql").write_text(
+            HEADER.format(upstream="mart_town__profile") + NO_ROW, encoding="utf-8"
+        )
     message = refused(cfg, tmp_path, sql)
     assert message.count("[empty_mart]") == 1
     assert "[empty_mart] mart_town__new_indicator has no row" in message
@@ -148,7 +150,7 @@ def test_a_check_that_does_not_say_what_failed_is_refused(published):
     cfg, tmp_path = published
     sql = project(tmp_path)
     (sql / "checks" / "check_mart_town__profile__bare.sql").write_text(
-        HEADER + BARE_CHECK,
+        HEADER.format(upstream="mart_town__profile") + BARE_CHECK,
         encoding="utf-8",
     )
     message = refused(cfg, tmp_path, sql)

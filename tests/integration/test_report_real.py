@@ -120,7 +120,7 @@ def test_the_dozen_are_what_they_stand_for(warehouse):
         rebased = {
             r[0]
             for r in con.execute(
-                "select m.current_code from stg_anct__programmes as a "
+                "select m.current_code from int_programme__communes as a "
                 "join int_geo__code_passage as m on m.old_code = a.commune_code "
                 "where a.programme in ('ACV', 'ACV2') and m.current_code <> a.commune_code"
             ).fetchall()

@@ -37,7 +37,7 @@ PASSAGE = pd.DataFrame(
 def missing(profiles: list[str], candidates: list[str] | None = None) -> pd.DataFrame:
     tables = {
         "int_geo__communes": COMMUNES,
-        "stg_anct__programmes": PROGRAMMES,
+        "int_programme__communes": PROGRAMMES,
         "int_geo__code_passage": PASSAGE,
         "mart_town__profile": pd.DataFrame({"town_code": profiles}, dtype="str"),
     }
