@@ -101,14 +101,12 @@ def _direct(_name: str, function: Callable[[], T]) -> T:
 
 @dataclass(frozen=True)
 class OutputStep:
-    """An output of the chain: the file whose sidecar records its inputs, the code that writes
-    it (hashed with the report templates: a change of either rewrites it) and the options that
-    change what it writes."""
+    """An output of the chain: the file whose sidecar records its inputs, how it is written,
+    and the options that change what it writes."""
 
     name: str
     marker: Path
     write: Callable[[], object]
-    code: Path
     options: dict[str, str]
 
 
@@ -125,35 +123,36 @@ def output_steps(cfg: Settings, *, pdf: bool, listener: Listener) -> list[Output
             "reports",
             out / "site" / "index.html",
             lambda: outputs.write_reports(cfg, pdf=pdf, on_page=page, on_pdf=page),
-            Path(outputs.__file__),
             {"pdf": str(pdf)},
         ),
         OutputStep(
             "shortlist",
             out / "shortlist" / "shortlist.csv",
             lambda: outputs.write_shortlist(cfg),
-            Path(outputs.__file__),
             {},
         ),
         OutputStep(
             "evaluation",
             out / "evaluation" / "evaluation.json",
             lambda: outputs.write_evaluation(cfg),
-            Path(outputs.__file__),
             {},
         ),
         OutputStep(
             "export",
             out / "export" / "datapackage.json",
             lambda: outputs.write_export(cfg),
-            Path(outputs.__file__),
             {},
         ),
     ]
 
 
+# What renders the outputs: a change of the presentation layer or of the output functions
+# rewrites them.
+OUTPUT_CODE = (outputs.REPORTS_DIR, Path(outputs.__file__))
+
+
 def run_output(cfg: Settings, step: OutputStep, force: bool) -> StepOutcome:
-    inputs = freshness.output_inputs(cfg, [outputs.REPORTS_DIR, step.code]) | step.options
+    inputs = freshness.output_inputs(cfg, OUTPUT_CODE) | step.options
     reason = "forced" if force else freshness.stale_reason(step.marker, inputs)
     if reason is None:
         return StepOutcome(step.name, False, "warehouse and code as before", step.marker.parent)
