@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -86,6 +88,28 @@ def workbook(sheet: str, header: list, rows: list[list], titles: tuple[str, ...]
         ws.append(row)
     out = io.BytesIO()
     book.save(out)
+    return frozen(out.getvalue())
+
+
+FROZEN_AT = (2024, 1, 1, 0, 0, 0)
+
+
+def frozen(xlsx: bytes) -> bytes:
+    """The same bytes whatever the second the workbook is saved: openpyxl stamps
+    docProps/core.xml and every zip entry with the time of saving, so one "revision" built twice
+    a second apart would get two sha256 (and tests of a revision served again would flake)."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                    rb"\g<1>2024-01-01T00:00:00Z",
+                    data,
+                )
+            target.writestr(zipfile.ZipInfo(info.filename, FROZEN_AT), data, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
