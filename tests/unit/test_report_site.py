@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -343,10 +344,12 @@ def tables() -> dict[str, pd.DataFrame]:
     }
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def data_template(tmp_path_factory) -> Path:
     """A data dir with the tiny warehouse, commune polygons and one raw manifest (bmo 2024); the
-    warehouse's provenance is recorded from them as the build does."""
+    warehouse's provenance is recorded from them as the build does. Made once per module (half a
+    second); each test gets its own copy in `data_dir`."""
+    tmp_path = tmp_path_factory.mktemp("site-data")
     polygons = map_polygons_path(tmp_path / "parsed")
     polygons.parent.mkdir(parents=True)
     pd.DataFrame(
@@ -381,6 +384,11 @@ def data_dir(tmp_path: Path) -> Path:
     record_sources(con, tmp_path / "raw", tmp_path / "parsed")
     con.close()
     return tmp_path
+
+
+@pytest.fixture
+def data_dir(data_template: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(data_template, tmp_path / "data"))
 
 
 @pytest.fixture
