@@ -99,9 +99,9 @@ def test_with_overrides_replaces_what_is_given_and_keeps_the_rest(clean_env, tmp
     assert changed.model == cfg.model and cfg.data_dir != tmp_path
 
 
-def test_foreign_variables_are_not_typos(clean_env):
-    clean_env.setenv("GPECT_CHECKOUT", "/srv/gpect")
-    clean_env.setenv("GPECT_AXE_DIR", "/tmp/axe")
+def test_foreign_variables_are_not_typos(clean_env, tmp_path):
+    clean_env.setenv("GPECT_CHECKOUT", str(tmp_path / "checkout"))
+    clean_env.setenv("GPECT_AXE_DIR", str(tmp_path / "axe"))
     assert st.load().task_runner == "thread"
 
 
