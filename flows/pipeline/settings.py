@@ -30,7 +30,7 @@ PREFIX = "GPECT_"
 SHORTLIST_PREFIX = "GPECT_SHORTLIST_"
 
 # Sections of the declaration: what each setting is for. Model and shortlist settings are the
-# parameters of the method (the build reads the model ones, reports/shortlist.py the others).
+# parameters of the method (the build reads the model ones, reports/shortlist/ the others).
 SOURCES = "sources"
 HTTP = "http"
 MODEL = "model"
@@ -565,7 +565,7 @@ class Variables(BaseSettings):
         "are too thin to read a gap from",
     )
 
-    # --- shortlist (reports/shortlist.py) ---
+    # --- shortlist (reports/shortlist/) ---
     shortlist_weight_higher_education: float = number(
         SHORTLIST,
         0.20,
@@ -904,7 +904,7 @@ class Settings:
     datagouv_api: str
     http: HttpConfig
     model: dict[str, float]
-    # Every shortlist parameter, by its name in reports/shortlist.py (no GPECT_SHORTLIST_ prefix).
+    # Every shortlist parameter, by its name in reports/shortlist/ (no GPECT_SHORTLIST_ prefix).
     shortlist: dict[str, float]
     # Where Prefect runs per-dataset and per-town tasks, an existing Dask scheduler (None: a
     # temporary local cluster), how many workers, and how long a run waits for the data directory.
