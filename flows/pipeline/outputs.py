@@ -42,11 +42,15 @@ def out_dir(cfg: Settings) -> Path:
     return cfg.data_dir / "out"
 
 
+def require_warehouse(cfg: Settings) -> None:
+    if not cfg.warehouse.exists():
+        raise OutputError(f"no warehouse at {cfg.warehouse}: run `gpect build` first")
+
+
 def connect(cfg: Settings) -> duckdb.DuckDBPyConnection:
     import duckdb
 
-    if not cfg.warehouse.exists():
-        raise OutputError(f"no warehouse at {cfg.warehouse}: run `gpect build` first")
+    require_warehouse(cfg)
     return duckdb.connect(str(cfg.warehouse), read_only=True)
 
 
@@ -239,7 +243,7 @@ def write_shortlist(
 
     status = on_status or (lambda _: None)
     started = time.perf_counter()
-    connect(cfg).close()
+    require_warehouse(cfg)
     with writing(cfg, "shortlist"):
         status("Reading the warehouse…")
         try:
@@ -312,7 +316,7 @@ def write_export(cfg: Settings, target: Path | None = None) -> dict[str, Path]:
     from flows.pipeline.provenance import map_polygons_path
     from reports.export import ExportError, export
 
-    connect(cfg).close()
+    require_warehouse(cfg)
     polygons = map_polygons_path(cfg.parsed_dir)
     if not polygons.is_file():
         raise OutputError(
