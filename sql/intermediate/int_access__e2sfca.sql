@@ -4,7 +4,7 @@
 --          W(t) = band weights (0–10, 10–20, 20–catchment minutes: 1.00 / 0.68 / 0.22 by default).
 --          Step 1: R_j = S_j / Σ_k P_k W(t_kj).  Step 2: A_i = Σ_j R_j W(t_ij), places per resident.
 -- grain: one row per commune × sector × qualification level (communes with some access only)
--- upstream: int_training__offer, int_geo__commune_pairs, int_geo__communes, params
+-- upstream: int_access__supply, int_geo__commune_pairs, int_geo__communes, params
 
 with weighted_pairs as (
     select origin_code, destination_code,
@@ -14,12 +14,7 @@ with weighted_pairs as (
     from int_geo__commune_pairs, params as p
 ),
 
-supply as (
-    select commune_code, sector_code, qualification_level, sum(places_or_students) as places_or_students
-    from int_training__offer
-    where commune_code is not null and places_or_students > 0 and qualification_level is not null
-    group by all
-),
+supply as (select * from int_access__supply),
 
 demand_around_supply as (
     -- Σ_k P_k W(t_kj) for every supply commune j

@@ -499,8 +499,21 @@ GEO_POINTS = frame(
 )
 
 
+def pairs_of(towns: list[str], supply: list[str], params: dict | None = None) -> pd.DataFrame:
+    """int_geo__commune_pairs over GEO_POINTS with these candidate towns and supply communes."""
+    inputs = {
+        "int_geo__communes": GEO_POINTS,
+        "int_towns__candidates": frame({"town_code": "str"}, *[(t,) for t in towns]),
+        "int_access__supply": frame({"commune_code": "str"}, *[(c,) for c in supply]),
+    }
+    return run_model("int_geo__commune_pairs", inputs, params)
+
+
+EVERY_POINT = ["A", "B", "C", "D"]
+
+
 def test_commune_pairs_travel_time_and_limit():
-    pairs = run_model("int_geo__commune_pairs", {"int_geo__communes": GEO_POINTS})
+    pairs = pairs_of(towns=EVERY_POINT, supply=[])
     km = 6371.0 * math.radians(0.2)  # same meridian: arc length R·Δφ ≈ 22.239 km
     minutes = km * 1.3 / 60 * 60  # × detour / speed (km/h) × 60 ≈ 28.91
     ab = row(pairs, origin_code="A", destination_code="B")
@@ -520,16 +533,25 @@ def test_commune_pairs_travel_time_and_limit():
     assert len(pairs) == 4 + 2 + 2  # self pairs, A<->B, B<->C
 
 
+def test_commune_pairs_keep_what_catchments_and_e2sfca_read():
+    # Town A's catchment (A, B) and every pair reaching supply commune C (B, C); nothing else:
+    # not C -> B nor B -> A (neither leaves a town nor reaches supply), not D's self pair.
+    pairs = pairs_of(towns=["A"], supply=["C"])
+    kept = set(zip(pairs.origin_code, pairs.destination_code, strict=True))
+    assert kept == {("A", "A"), ("A", "B"), ("B", "C"), ("C", "C")}
+    # The kept pairs are those of the full table, travel times included.
+    key = ["origin_code", "destination_code"]
+    kept_rows = pairs.set_index(key)
+    full = pairs_of(towns=EVERY_POINT, supply=[]).set_index(key)
+    assert kept_rows.equals(full.loc[kept_rows.index])
+
+
 def test_commune_pairs_follow_the_parameters():
     # 20 minutes: A <-> B (28.9 min) drops out
-    pairs = run_model(
-        "int_geo__commune_pairs", {"int_geo__communes": GEO_POINTS}, {"catchment_minutes": 20}
-    )
+    pairs = pairs_of(EVERY_POINT, [], {"catchment_minutes": 20})
     assert pairs[(pairs.origin_code == "A") & (pairs.destination_code == "B")].empty
     # 80 km/h: A -> B takes 22.239 × 1.3 / 80 × 60 ≈ 21.7 min
-    pairs = run_model(
-        "int_geo__commune_pairs", {"int_geo__communes": GEO_POINTS}, {"speed_kmh": 80}
-    )
+    pairs = pairs_of(EVERY_POINT, [], {"speed_kmh": 80})
     ab = row(pairs, origin_code="A", destination_code="B")
     assert ab.travel_minutes == approx(6371.0 * math.radians(0.2) * 1.3 / 80 * 60, rel=1e-9)
 
@@ -565,9 +587,10 @@ def test_e2sfca_by_hand():
         ("C", "S", None, 50.0),  # no level: not supply
         (None, "S", 4.0, 99.0),  # no commune: not supply
     )
+    supply = run_model("int_access__supply", {"int_training__offer": offer})
     out = run_model(
         "int_access__e2sfca",
-        {"int_training__offer": offer, "int_geo__commune_pairs": pairs, "int_geo__communes": geo},
+        {"int_access__supply": supply, "int_geo__commune_pairs": pairs, "int_geo__communes": geo},
     )
     w0, w15, w25, w5 = 1.0, 0.68, 0.22, 1.0  # bands 0–10, 10–20, 20–30
     # step 1: R_A = 30 / (1000·1 + 2000·0.68 + 4000·0.22) = 30 / 3240
@@ -775,7 +798,7 @@ def test_context_level_and_operator_catalogue():
 
 def test_check_catchment_contains_its_town():
     towns = frame({"town_code": "str", "town_label": "str"}, ("A", "Ville A"), ("B", "Ville B"))
-    pairs = run_model("int_geo__commune_pairs", {"int_geo__communes": GEO_POINTS})
+    pairs = pairs_of(towns=["A", "B"], supply=[])
 
     def check(pairs):
         catchment = run_model(
