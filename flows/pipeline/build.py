@@ -18,7 +18,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -62,8 +62,8 @@ class Model:
     path: Path | None
     sql: str
     refs: frozenset[str]
-    # A Python model (flows/pipeline/diagnostic) returns its table as a data frame instead of SQL.
-    run: Callable[[duckdb.DuckDBPyConnection, dict[str, float]], object] | None = None
+    # A Python model (flows/pipeline/diagnostic) yields its table as data frames instead of SQL.
+    run: Callable[[duckdb.DuckDBPyConnection, dict[str, float]], Iterable[object]] | None = None
 
     @property
     def where(self) -> str:
@@ -427,6 +427,20 @@ def publish_guards(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> li
     return []
 
 
+def write_python_model(con: duckdb.DuckDBPyConnection, model: Model, params: dict) -> None:
+    """Append the frames a Python model yields to its table: the first creates it, the next ones
+    insert by column name, so that a chunk is released before the next is computed."""
+    table = _name(model.name)
+    statement = f"create table {table} as select * from python_model_frame"  # noqa: S608
+    for frame in model.run(con, params):
+        con.register("python_model_frame", frame)
+        con.execute(statement)
+        con.unregister("python_model_frame")
+        statement = f"insert into {table} by name select * from python_model_frame"  # noqa: S608
+    if statement.startswith("create"):
+        raise BuildError(f"{model.where}: the model yielded no table")
+
+
 def configure_duckdb(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> None:
     """Threads and memory from the settings (duckdb_* in flows/pipeline/settings.py). No insertion
     order is kept (every model that needs an order says ORDER BY), which lets DuckDB stream
@@ -494,12 +508,7 @@ def build(
                 )
             try:
                 if model.run:
-                    frame = model.run(con, params)
-                    con.register("python_model_frame", frame)
-                    con.execute(
-                        f"create table {_name(model.name)} as select * from python_model_frame"  # noqa: S608
-                    )
-                    con.unregister("python_model_frame")
+                    write_python_model(con, model, params)
                 else:
                     con.execute(f"create table {_name(model.name)} as {model.sql}")
             except duckdb.Error as exc:

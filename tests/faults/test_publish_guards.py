@@ -179,3 +179,40 @@ def test_a_good_list_is_resolved_through_the_passage_table_and_published(publish
         reference_dir=tmp_path / "reference",
     )
     assert result.tables["mart_town__profile"] == 2
+
+
+def python_model(pieces):
+    """A diagnostic model reading the towns and yielding `pieces(towns)`, one frame each."""
+    import pandas as pd
+
+    from flows.pipeline.diagnostic import PythonModel
+
+    def run(con, params):
+        towns = con.execute("select town_code from mart_town__profile order by 1").df()
+        for piece in pieces(towns):
+            yield pd.DataFrame({"town_code": piece, "score": [float(len(piece))] * len(piece)})
+
+    return PythonModel("mart_town__chunked", frozenset({"mart_town__profile"}), run, "test")
+
+
+def test_a_python_model_is_written_chunk_by_chunk(published, monkeypatch):
+    import duckdb
+
+    cfg, tmp_path = published
+    one_by_one = python_model(lambda towns: [[t] for t in towns["town_code"]])
+    monkeypatch.setattr(build_mod.diagnostic, "MODELS", [one_by_one])
+    result = build_mod.build(
+        cfg, PARAMS, sql_dir=project(tmp_path), reference_dir=tmp_path / "reference"
+    )
+    assert result.tables["mart_town__chunked"] == 3
+    con = duckdb.connect(str(cfg.warehouse), read_only=True)
+    rows = con.execute("select town_code, score from mart_town__chunked order by 1").fetchall()
+    con.close()
+    assert rows == [("11001", 1.0), ("11002", 1.0), ("33003", 1.0)]
+
+
+def test_a_python_model_that_yields_nothing_is_refused(published, monkeypatch):
+    cfg, tmp_path = published
+    monkeypatch.setattr(build_mod.diagnostic, "MODELS", [python_model(lambda towns: [])])
+    message = refused(cfg, tmp_path, project(tmp_path))
+    assert "mart_town__chunked: the model yielded no table" in message

@@ -1,9 +1,10 @@
 """The sector diagnostic's Python models: what SQL cannot say plainly (empirical-Bayes location
 quotients, resampled rank intervals, backtests across waves).
 
-Each model reads tables the SQL layers built and returns one data frame that the build writes
-as a table of the warehouse, in dependency order with the SQL models and before the checks
-(flows/pipeline/build.py). `upstream` is the declared list of tables it reads.
+Each model reads tables the SQL layers built and yields its table in pieces (a data frame per
+chunk of towns), which the build appends to a table of the warehouse one by one, in dependency
+order with the SQL models and before the checks (flows/pipeline/build.py): memory follows a chunk,
+not the candidate list. `upstream` is the declared list of tables it reads.
 """
 
 from __future__ import annotations
@@ -123,30 +124,27 @@ RANKING_COLUMNS = [
 class PythonModel:
     name: str
     upstream: frozenset[str]
-    run: Callable[[duckdb.DuckDBPyConnection, dict[str, float]], pd.DataFrame]
+    run: Callable[[duckdb.DuckDBPyConnection, dict[str, float]], Iterator[pd.DataFrame]]
     doc: str
 
 
-def _ranking(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
+def _ranking(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> Iterator[pd.DataFrame]:
     towns = con.execute("select count(*) from int_towns__candidates").fetchone()[0]
     # The draws are chosen for the whole candidate list, not for a chunk.
     params = {**params, "rank_draws": ranking.interval_draws(params, towns)}
-    frames = [
-        ranking.rank_sectors(
+    for chunk in _chunks(con):
+        yield ranking.rank_sectors(
             con.execute(WAVES, chunk).df(), con.execute(CONTEXT, chunk).df(), params
         )[RANKING_COLUMNS]
-        for chunk in _chunks(con)
-    ]
-    return pd.concat(frames).sort_values(["town_code", "rank"]).reset_index(drop=True)
 
 
-def _waves(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
-    frames = [ranking.by_wave(con.execute(WAVES, chunk).df(), params) for chunk in _chunks(con)]
-    return pd.concat(frames).reset_index(drop=True)
+def _waves(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> Iterator[pd.DataFrame]:
+    for chunk in _chunks(con):
+        yield ranking.by_wave(con.execute(WAVES, chunk).df(), params)
 
 
-def _evaluation(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> pd.DataFrame:
-    return evaluation.evaluate(
+def _evaluation(con: duckdb.DuckDBPyConnection, params: dict[str, float]) -> Iterator[pd.DataFrame]:
+    yield evaluation.evaluate(
         con.execute(EVALUATION_WAVES).df(),
         con.execute(EVALUATION_CONTEXT).df(),
         con.execute(TENSION).df(),

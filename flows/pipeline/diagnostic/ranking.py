@@ -341,7 +341,7 @@ def rank_sectors(
     frame = frame.merge(trends(waves, years, params), on=["town_code", "sector_code"], how="left")
     frame = _partner_needs(frame, int(params["recommended_sectors"]))
     if intervals:
-        frame = _with_intervals(frame, waves, years, context, alpha_by_sector, phi, params)
+        frame = _with_intervals(frame, waves, pooled, years, context, alpha_by_sector, phi, params)
     frame["rank"] = frame["rank"].astype(int)
     frame["recommendation_rank"] = frame["recommendation_rank"].astype("Int64")
     return frame.reset_index(drop=True)
@@ -491,12 +491,11 @@ def _partner_needs(frame: pd.DataFrame, top: int) -> pd.DataFrame:
     return frame
 
 
-def _with_intervals(frame, waves, years, context, alpha_by_sector, phi, params):
+def _with_intervals(frame, waves, pooled, years, context, alpha_by_sector, phi, params):
     cube = Cube(waves, years)
     full = pd.MultiIndex.from_product(
         [cube.towns, cube.sectors], names=["town_code", "sector_code"]
     )
-    pooled = scoring.pool(waves, years)
     fixed = (
         pooled[pooled["territory_type"] == "catchment"]
         .rename(columns={"territory_code": "town_code"})
