@@ -284,8 +284,9 @@ def catchment_map(
     return _layout(
         fig,
         560,
-        margin={"l": 5, "r": 5, "t": 40, "b": 5},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "font": {"size": 11}},
+        margin={"l": 5, "r": 5, "t": 30, "b": 5},
+        # Under the map: above it, the legend ran under the browser's chart toolbar.
+        legend={"orientation": "h", "yanchor": "top", "y": 0, "x": 0, "font": {"size": 11}},
         plot_bgcolor="white",
     )
 
