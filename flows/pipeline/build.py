@@ -427,16 +427,27 @@ def publish_guards(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> li
     return []
 
 
+# While a Python model runs, the data is in its frames and DuckDB only serves it chunk queries:
+# its buffer pool is cut to this share of duckdb_memory_limit_mb (lowering the limit evicts cached
+# blocks), so the two never hold the peak together.
+PYTHON_MODEL_MEMORY_SHARE = 0.25
+
+
 def write_python_model(con: duckdb.DuckDBPyConnection, model: Model, params: dict) -> None:
     """Append the frames a Python model yields to its table: the first creates it, the next ones
     insert by column name, so that a chunk is released before the next is computed."""
     table = _name(model.name)
     statement = f"create table {table} as select * from python_model_frame"  # noqa: S608
-    for frame in model.run(con, params):
-        con.register("python_model_frame", frame)
-        con.execute(statement)
-        con.unregister("python_model_frame")
-        statement = f"insert into {table} by name select * from python_model_frame"  # noqa: S608
+    limit = int(params["duckdb_memory_limit_mb"])
+    con.execute(f"set memory_limit = '{max(100, int(limit * PYTHON_MODEL_MEMORY_SHARE))}MB'")
+    try:
+        for frame in model.run(con, params):
+            con.register("python_model_frame", frame)
+            con.execute(statement)
+            con.unregister("python_model_frame")
+            statement = f"insert into {table} by name select * from python_model_frame"  # noqa: S608
+    finally:
+        con.execute(f"set memory_limit = '{limit}MB'")
     if statement.startswith("create"):
         raise BuildError(f"{model.where}: the model yielded no table")
 
