@@ -26,6 +26,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from connectors.digests import Digests
 from connectors.errors import DownloadError
 
 CHUNK = 1 << 20
@@ -314,10 +315,11 @@ def copy_local(
     dataset: str,
     vintage: str,
     known_sha256: str | None = None,
+    digests: Digests | None = None,
 ) -> Transfer:
     """Mirror read from a local directory. The file is compared by content (sha256) with the
-    revision stored before, never by size and time: a file rewritten in place with the same
-    size and mtime is still seen as changed."""
+    revision stored before, never by size and mtime alone: a file rewritten in place with the
+    same size and mtime is still seen as changed (`digests` hashes it again: its ctime moved)."""
     url = source.resolve().as_uri()
     err = dict(dataset=dataset, vintage=vintage, where=str(source))
     if not source.is_file():
@@ -335,7 +337,8 @@ def copy_local(
         )
     if size == 0:
         raise DownloadError(problem="empty file", hint="the mirror copy is broken", **err)
-    if known_sha256 is not None and sha256_file(source) == known_sha256:
+    hash_of = digests.sha256 if digests is not None else sha256_file
+    if known_sha256 is not None and hash_of(source) == known_sha256:
         return Transfer(url, url, "not_modified", sha256=known_sha256)
     tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = _temp_file(tmp_dir, "copy")

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from connectors.digests import Digests
 from connectors.errors import DownloadError
 from connectors.http import Transfer, sha256_file
 from connectors.shared.files import write_json
@@ -254,8 +255,10 @@ def store(
     }
 
 
-def stored_intact(path: Path, sha256: str) -> bool:
-    return path.is_file() and sha256_file(path) == sha256
+def stored_intact(path: Path, sha256: str, digests: Digests | None = None) -> bool:
+    if not path.is_file():
+        return False
+    return (digests.sha256(path) if digests is not None else sha256_file(path)) == sha256
 
 
 def verify(raw_dir: Path, dataset: str, vintage: str, entry: dict[str, Any]) -> Path:
