@@ -28,6 +28,7 @@ from urllib3.util.retry import Retry
 
 from connectors.digests import Digests
 from connectors.errors import DownloadError
+from connectors.http_config import HttpConfig
 
 CHUNK = 1 << 20
 MAX_REDIRECTS = 10
@@ -39,24 +40,6 @@ def publisher_hosts() -> frozenset[str]:
     """Hosts a download may be redirected to (connectors/redirect_hosts.toml), https only."""
     with HOSTS_FILE.open("rb") as fh:
         return frozenset(h.lower() for h in tomllib.load(fh)["hosts"])
-
-
-@dataclass(frozen=True)
-class HttpConfig:
-    user_agent: str = "gpect/0.1 (territorial skills-gap diagnostics; open-source pipeline)"
-    connect_timeout: float = 10.0
-    read_timeout: float = 120.0
-    retries: int = 4
-    backoff: float = 1.0
-    max_bytes: int = 500 * 2**20
-    # Whole transfer (headers and body) of one file, whatever the server's pace.
-    deadline: float = 1800.0
-    # A Retry-After longer than this is shortened to it (a server asking for an hour).
-    max_retry_after: float = 120.0
-    # Archives (and xlsx, which are zip containers) unpacking to more than this many times their
-    # size are refused: real files stay under 15 (measured on shared/opendata), zip bombs reach
-    # thousands.
-    max_compression_ratio: float = 100.0
 
 
 @dataclass(frozen=True)
