@@ -32,7 +32,7 @@ def _stat_key(path: Path) -> list[int]:
     return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-def _hash(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
@@ -66,7 +66,7 @@ class Digests:
         ):
             return known["sha256"]
         started = time.time_ns()
-        digest = _hash(path)
+        digest = sha256_file(path)
         settled = started - max(before[3], before[4]) > self.racy_ns
         if self.record is not None and settled and _stat_key(path) == before:
             self._known[name] = {"stat": before, "sha256": digest}

@@ -26,7 +26,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from connectors.digests import Digests
+from connectors.digests import Digests, sha256_file
 from connectors.errors import DownloadError
 from connectors.http_config import HttpConfig
 
@@ -280,14 +280,6 @@ def _get_following_redirects(
                 problem=f"more than {MAX_REDIRECTS} redirects", hint="retry later", **err
             )
         current = target
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def copy_local(

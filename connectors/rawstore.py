@@ -18,13 +18,15 @@ import stat
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from connectors.digests import Digests
+from connectors.digests import Digests, sha256_file
 from connectors.errors import DownloadError
-from connectors.http import Transfer, sha256_file
 from connectors.shared.files import write_json
+
+if TYPE_CHECKING:  # connectors.http imports requests, which reading the store does not need
+    from connectors.http import Transfer
 
 MANIFEST = "manifest.json"
 STAGED = "staged.json"

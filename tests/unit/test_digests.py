@@ -24,13 +24,13 @@ def settled(monkeypatch):
 def reads(monkeypatch) -> list[str]:
     """Names of the files actually read from now on."""
     seen: list[str] = []
-    real = digests._hash
+    real = digests.sha256_file
 
     def spy(path):
         seen.append(path.name)
         return real(path)
 
-    monkeypatch.setattr(digests, "_hash", spy)
+    monkeypatch.setattr(digests, "sha256_file", spy)
     return seen
 
 
