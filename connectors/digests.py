@@ -38,14 +38,13 @@ def sha256_file(path: Path) -> str:
 
 
 class Digests:
-    """sha256 of files by path; `record` None keeps nothing (every call hashes)."""
+    """sha256 of files by path, remembered in the JSON file `record`."""
 
-    def __init__(self, record: Path | None = None, *, verify: bool = False):
+    def __init__(self, record: Path, *, verify: bool = False):
         self.record = record
         self.verify = verify
-        self.racy_ns = RACY_NS
         self._known: dict[str, dict] = {}
-        if record is not None and record.is_file():
+        if record.is_file():
             try:
                 doc = json.loads(record.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -67,8 +66,8 @@ class Digests:
             return known["sha256"]
         started = time.time_ns()
         digest = sha256_file(path)
-        settled = started - max(before[3], before[4]) > self.racy_ns
-        if self.record is not None and settled and _stat_key(path) == before:
+        settled = started - max(before[3], before[4]) > RACY_NS
+        if settled and _stat_key(path) == before:
             self._known[name] = {"stat": before, "sha256": digest}
             self._changed = True
         elif self._known.pop(name, None) is not None:
@@ -76,6 +75,6 @@ class Digests:
         return digest
 
     def save(self) -> None:
-        if self.record is not None and self._changed:
+        if self._changed:
             write_json(self.record, self._known)
             self._changed = False
