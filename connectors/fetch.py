@@ -11,6 +11,7 @@ from pathlib import Path
 import requests
 
 from connectors import datagouv, rawstore
+from connectors.digests import Digests
 from connectors.errors import DownloadError
 from connectors.http import HttpConfig, Transfer, copy_local, download
 from connectors.mirror import Mirror
@@ -53,14 +54,16 @@ def sources(
     return vintage.part_urls()
 
 
-def _usable(raw_dir: Path, ds: str, vname: str, entry: dict | None) -> dict | None:
+def _usable(
+    raw_dir: Path, ds: str, vname: str, entry: dict | None, digests: Digests | None
+) -> dict | None:
     """The previous entry of a part if its stored file is still intact; otherwise None, so that
     the part is downloaded again without conditions (a deleted or altered raw file is repaired by
     the next fetch, no --force needed)."""
     if entry is None:
         return None
     path = rawstore.vintage_dir(raw_dir, ds, vname) / entry["path"]
-    return entry if rawstore.stored_intact(path, entry["sha256"]) else None
+    return entry if rawstore.stored_intact(path, entry["sha256"], digests) else None
 
 
 def _reverted(previous: dict | None, parts: dict[str, dict]) -> dict | None:
@@ -82,7 +85,10 @@ def fetch_vintage(
     mirror: Mirror | None = None,
     datagouv_api: str = "https://www.data.gouv.fr/api/1",
     force: bool = False,
+    digests: Digests | None = None,
 ) -> FetchOutcome:
+    """`digests` remembers the sha256 of unchanged local files (raw store, local mirror) between
+    runs; without it every one is hashed."""
     ds, vname = vintage.dataset, vintage.name
     previous = rawstore.read_manifest(raw_dir, ds, vname)
     prev_parts = {} if (previous is None or force) else previous["parts"]
@@ -91,7 +97,7 @@ def fetch_vintage(
     total = 0
     where = sources(vintage, mirror=mirror, session=session, cfg=cfg, datagouv_api=datagouv_api)
     for part, src in where.items():
-        prev = _usable(raw_dir, ds, vname, prev_parts.get(part))
+        prev = _usable(raw_dir, ds, vname, prev_parts.get(part), digests)
         asked = src.resolve().as_uri() if isinstance(src, Path) else src
         same_source = prev is not None and prev["url_asked"] == asked
         transfer: Transfer
@@ -103,6 +109,7 @@ def fetch_vintage(
                 dataset=ds,
                 vintage=vname,
                 known_sha256=prev["sha256"] if same_source else None,
+                digests=digests,
             )
         else:
             transfer = download(

@@ -26,7 +26,9 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from connectors.digests import Digests, sha256_file
 from connectors.errors import DownloadError
+from connectors.http_config import HttpConfig
 
 CHUNK = 1 << 20
 MAX_REDIRECTS = 10
@@ -38,24 +40,6 @@ def publisher_hosts() -> frozenset[str]:
     """Hosts a download may be redirected to (connectors/redirect_hosts.toml), https only."""
     with HOSTS_FILE.open("rb") as fh:
         return frozenset(h.lower() for h in tomllib.load(fh)["hosts"])
-
-
-@dataclass(frozen=True)
-class HttpConfig:
-    user_agent: str = "gpect/0.1 (territorial skills-gap diagnostics; open-source pipeline)"
-    connect_timeout: float = 10.0
-    read_timeout: float = 120.0
-    retries: int = 4
-    backoff: float = 1.0
-    max_bytes: int = 500 * 2**20
-    # Whole transfer (headers and body) of one file, whatever the server's pace.
-    deadline: float = 1800.0
-    # A Retry-After longer than this is shortened to it (a server asking for an hour).
-    max_retry_after: float = 120.0
-    # Archives (and xlsx, which are zip containers) unpacking to more than this many times their
-    # size are refused: real files stay under 15 (measured on shared/opendata), zip bombs reach
-    # thousands.
-    max_compression_ratio: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -298,14 +282,6 @@ def _get_following_redirects(
         current = target
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def copy_local(
     source: Path,
     tmp_dir: Path,
@@ -314,10 +290,11 @@ def copy_local(
     dataset: str,
     vintage: str,
     known_sha256: str | None = None,
+    digests: Digests | None = None,
 ) -> Transfer:
     """Mirror read from a local directory. The file is compared by content (sha256) with the
-    revision stored before, never by size and time: a file rewritten in place with the same
-    size and mtime is still seen as changed."""
+    revision stored before, never by size and mtime alone: a file rewritten in place with the
+    same size and mtime is still seen as changed (`digests` hashes it again: its ctime moved)."""
     url = source.resolve().as_uri()
     err = dict(dataset=dataset, vintage=vintage, where=str(source))
     if not source.is_file():
@@ -335,7 +312,8 @@ def copy_local(
         )
     if size == 0:
         raise DownloadError(problem="empty file", hint="the mirror copy is broken", **err)
-    if known_sha256 is not None and sha256_file(source) == known_sha256:
+    hash_of = digests.sha256 if digests is not None else sha256_file
+    if known_sha256 is not None and hash_of(source) == known_sha256:
         return Transfer(url, url, "not_modified", sha256=known_sha256)
     tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = _temp_file(tmp_dir, "copy")

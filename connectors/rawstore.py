@@ -18,12 +18,15 @@ import stat
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from connectors.digests import Digests, sha256_file
 from connectors.errors import DownloadError
-from connectors.http import Transfer, sha256_file
 from connectors.shared.files import write_json
+
+if TYPE_CHECKING:  # connectors.http imports requests, which reading the store does not need
+    from connectors.http import Transfer
 
 MANIFEST = "manifest.json"
 STAGED = "staged.json"
@@ -254,8 +257,10 @@ def store(
     }
 
 
-def stored_intact(path: Path, sha256: str) -> bool:
-    return path.is_file() and sha256_file(path) == sha256
+def stored_intact(path: Path, sha256: str, digests: Digests | None = None) -> bool:
+    if not path.is_file():
+        return False
+    return (digests.sha256(path) if digests is not None else sha256_file(path)) == sha256
 
 
 def verify(raw_dir: Path, dataset: str, vintage: str, entry: dict[str, Any]) -> Path:

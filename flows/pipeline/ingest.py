@@ -9,16 +9,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 
 from connectors import parse, rawstore, registry
+from connectors.digests import Digests
 from connectors.errors import SourceError
 from connectors.fetch import fetch_vintage
 from connectors.http import make_session
 from connectors.mirror import Mirror, open_mirror
 from connectors.registry import Vintage
 from flows.pipeline.settings import Settings
+
+# sha256 of the raw and local mirror files as last verified, by stat (connectors/digests.py).
+DIGESTS = Path(".cache") / "digests.json"
 
 
 @dataclass
@@ -57,6 +62,7 @@ def download_step(
     session: requests.Session,
     mirror: Mirror | None,
     force: bool = False,
+    digests: Digests | None = None,
 ):
     return fetch_vintage(
         vintage,
@@ -66,6 +72,7 @@ def download_step(
         mirror=mirror,
         datagouv_api=settings.datagouv_api,
         force=force,
+        digests=digests,
     )
 
 
@@ -86,6 +93,7 @@ def ingest_one(
     session: requests.Session,
     mirror: Mirror | None,
     force: bool = False,
+    digests: Digests | None = None,
 ) -> SourceStatus:
     start = time.perf_counter()
     if mirror is not None and not mirror.has(vintage.dataset, vintage.name):
@@ -98,7 +106,7 @@ def ingest_one(
             "no copy in the mirror; fetched online only",
         )
     try:
-        fetched = download_step(vintage, settings, session, mirror, force)
+        fetched = download_step(vintage, settings, session, mirror, force, digests)
         parsed = parse_step(vintage, settings, force)
     except SourceError as exc:
         return SourceStatus(
@@ -132,14 +140,19 @@ def ingest(
     force: bool = False,
     on_done: Callable[[SourceStatus], None] | None = None,
 ) -> list[SourceStatus]:
+    """Fetch then parse each selected vintage; `force` downloads and hashes every file again."""
     mirror = mirror_of(settings)
+    digests = Digests(settings.data_dir / DIGESTS, verify=force)
     results = []
     with make_session(settings.http) as session:
-        for vintage in select(datasets, vintages):
-            status = ingest_one(vintage, settings, session, mirror, force)
-            results.append(status)
-            if on_done:
-                on_done(status)
+        try:
+            for vintage in select(datasets, vintages):
+                status = ingest_one(vintage, settings, session, mirror, force, digests)
+                results.append(status)
+                if on_done:
+                    on_done(status)
+        finally:
+            digests.save()
     return results
 
 

@@ -15,13 +15,12 @@ import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-if TYPE_CHECKING:  # connectors.http loads requests (0.2 s): only when settings are read
-    from connectors.http import HttpConfig
+from connectors.http_config import HttpConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = REPO_ROOT / "sql"
@@ -840,8 +839,6 @@ class Variables(BaseSettings):
         }
 
     def settings(self) -> Settings:
-        from connectors.http import HttpConfig
-
         return Settings(
             data_dir=Path(self.data_dir),
             mirror=self.mirror,

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from conftest import AFFELNET, FAST, PATHS, published_state
 
-from connectors import parse, rawstore
+from connectors import digests, parse, rawstore
 from flows.pipeline import ingest
 from flows.pipeline.provenance import source_rows
 from flows.pipeline.settings import load
@@ -122,6 +122,22 @@ def test_an_altered_raw_file_is_downloaded_again_without_force(pipeline):
     assert again.status == "unchanged"
     assert raw_file(cfg).read_bytes() == AFFELNET
     assert published_state(cfg) == before  # the same revision, fetched in 2020
+
+
+def test_a_raw_file_altered_after_its_digest_was_recorded_is_downloaded_again(
+    pipeline, monkeypatch
+):
+    monkeypatch.setattr(digests, "RACY_NS", 0)  # trust digests of files written milliseconds ago
+    cfg = pipeline.cfg
+    assert pipeline.ingest("affelnet_capacities")["affelnet_capacities"].status == "unchanged"
+    assert str(raw_file(cfg)) in json.loads((cfg.data_dir / ingest.DIGESTS).read_text())
+    stamp = raw_file(cfg).stat()
+    overwrite(raw_file(cfg), AFFELNET.replace(b";24;", b";99;"))
+    os.utime(raw_file(cfg), ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert raw_file(cfg).stat().st_size == stamp.st_size
+    again = pipeline.ingest("affelnet_capacities")["affelnet_capacities"]
+    assert again.status == "unchanged"
+    assert raw_file(cfg).read_bytes() == AFFELNET
 
 
 def test_a_staged_revision_whose_parse_never_ran_is_staged_again(pipeline):
