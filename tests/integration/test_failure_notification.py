@@ -24,6 +24,8 @@ from prefect import flow, tags
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.client.orchestration import get_client
 from prefect.events.schemas.automations import AutomationCore
+from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.pipeline.settings import REPO_ROOT
@@ -114,7 +116,13 @@ def delete_automation(automation_id) -> None:
 
 def test_a_failed_gpect_run_notifies_through_the_readme_recipe(readme_server, httpserver, tmp_path):
     with temporary_settings(updates={PREFECT_API_URL: readme_server}):
-        follow_the_recipe(readme_server, httpserver, tmp_path)
+        try:
+            follow_the_recipe(readme_server, httpserver, tmp_path)
+        finally:
+            # The log and event workers keep the API they started with: drained here, the
+            # session's other tests start their own against the session's API.
+            APILogWorker.instance().drain()
+            EventsWorker.drain_all()
 
 
 def follow_the_recipe(api_url: str, httpserver, tmp_path) -> None:
@@ -124,7 +132,7 @@ def follow_the_recipe(api_url: str, httpserver, tmp_path) -> None:
         url=httpserver.url_for("/gpect-failed"),
         json_data={"subject": "{{subject}}", "body": "{{body}}"},
     )
-    block_id = block.save("gpect-failure-test", overwrite=True)
+    block_id = block.save("gpect-operators", overwrite=True)
 
     # The README's commands as written, with the operator's values: the block id, a private
     # output file, this environment's Prefect executable.
