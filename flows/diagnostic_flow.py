@@ -8,29 +8,18 @@ artifact `gpect-diagnostic`: what each step did and where the outputs are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 
 from flows.pipeline import ingest
 from flows.pipeline import run as run_mod
 from flows.pipeline import settings as settings_mod
 from flows.pipeline.settings import Settings
 from flows.reports_flow import outputs_lines
-from flows.runners import flow_lock, md_text, run_name
-
-T = TypeVar("T")
+from flows.runners import as_task, flow_lock, md_text, run_name
 
 # A national refresh downloads a few hundred MB and builds in minutes; past this it is hung.
 DIAGNOSTIC_TIMEOUT_SECONDS = 6 * 3600
-
-
-def as_task(name: str, function: Callable[[], T]) -> T:
-    """Run one step of the chain as its own Prefect task (steps write files: never cached)."""
-    return task(function, name=name, task_run_name=name, cache_policy=NO_CACHE)()
 
 
 class LogListener(run_mod.Listener):

@@ -1,5 +1,5 @@
-"""What gpect's Prefect flows share: where their tasks run, readable run names, the data
-directory's lock with its log lines, and text made inert for Markdown artifacts.
+"""What gpect's Prefect flows share: where their tasks run, a step run as a task, readable run
+names, the data directory's lock with its log lines, and text made inert for Markdown artifacts.
 
 Tasks run as threads in the flow's process (default) or on Dask: `GPECT_TASK_RUNNER=dask` sends
 the tasks a flow submits (per dataset vintage in `refresh`, per town in `reports`) to Dask through
@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from prefect import get_run_logger
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner
 
 from flows.pipeline import lock
@@ -25,6 +26,7 @@ from flows.pipeline import settings as settings_mod
 from flows.pipeline.settings import Settings
 
 KINDS = ("thread", "dask")
+T = TypeVar("T")
 
 
 def task_runner(
@@ -86,6 +88,14 @@ class SettingsTaskRunner(TaskRunner):
 
     def map(self, task, parameters, wait_for: Iterable | None = None):
         return self._inner.map(task, parameters, wait_for)
+
+
+def as_task(name: str, function: Callable[[], T]) -> T:
+    """Run one step as its own Prefect task in the flow's thread (steps write files: never
+    cached). Unlike a subflow, a task run is recorded from the run's events: starting one makes
+    no synchronous API call, which a busy server on SQLite answers 503 and the client retries
+    after 2, 4 then 8 s."""
+    return task(function, name=name, task_run_name=name, cache_policy=NO_CACHE)()
 
 
 def run_name(flow_name: str) -> Callable[[], str]:

@@ -63,3 +63,19 @@ def test_build_and_reports_runs_link_their_outputs(
         "- Evaluation: not written yet (`gpect evaluate`)" in text
         or "evaluation.md](file://" in text
     )
+
+
+def test_refresh_builds_in_its_own_task(
+    prefect_harness, ingested, warehouse, mirror_server, monkeypatch
+):
+    """`refresh-on-demand` (build: true) runs the build as its `build` task rather than as a
+    subflow, whose creation right after the vintages' tasks waited 7-17 s on a busy server."""
+    cfg, _ = ingested
+    url, _ = mirror_server
+    monkeypatch.setenv("GPECT_DATA_DIR", str(cfg.data_dir))
+    monkeypatch.delenv("GPECT_MIRROR", raising=False)
+    state = refresh(datasets=["postal_codes"], build=True, mirror=url, return_state=True)
+    run, tasks = run_of(state)
+    assert tasks == ["build", "download-postal_codes-2025", "parse-postal_codes-2025"]
+    text = artifacts_of(run.id)["gpect-build"].data
+    assert text.startswith("# gpect build\n\nWarehouse ")
