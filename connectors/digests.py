@@ -11,8 +11,9 @@ keep both times: a digest is recorded only for a file whose last change is older
 `RACY_NS` when hashing starts (git's "racily clean" rule). `verify=True` (`--force`) hashes
 every file again.
 
-The record is a JSON file of the data directory (`.cache/digests.json`): a copy of the directory
-elsewhere has new inodes, so it starts by hashing everything.
+The record is a JSON file of the data directory, one per vintage (`.cache/digests/`, see
+flows/pipeline/ingest.py): a copy of the directory elsewhere has new inodes, so it starts by
+hashing everything.
 """
 
 from __future__ import annotations

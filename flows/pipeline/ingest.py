@@ -22,8 +22,13 @@ from connectors.mirror import Mirror, open_mirror
 from connectors.registry import Vintage
 from flows.pipeline.settings import Settings
 
-# sha256 of the raw and local mirror files as last verified, by stat (connectors/digests.py).
-DIGESTS = Path(".cache") / "digests.json"
+# sha256 of the raw and local mirror files as last verified, by stat (connectors/digests.py):
+# one record per vintage, so that refresh tasks running at once never write the same file.
+DIGESTS = Path(".cache") / "digests"
+
+
+def digests_record(settings: Settings, vintage: Vintage) -> Path:
+    return settings.data_dir / DIGESTS / f"{vintage.dataset}.{vintage.name}.json"
 
 
 @dataclass
@@ -62,18 +67,22 @@ def download_step(
     session: requests.Session,
     mirror: Mirror | None,
     force: bool = False,
-    digests: Digests | None = None,
 ):
-    return fetch_vintage(
-        vintage,
-        raw_dir=settings.raw_dir,
-        session=session,
-        cfg=settings.http,
-        mirror=mirror,
-        datagouv_api=settings.datagouv_api,
-        force=force,
-        digests=digests,
-    )
+    """Fetch one vintage; `force` downloads and hashes every file again."""
+    digests = Digests(digests_record(settings, vintage), verify=force)
+    try:
+        return fetch_vintage(
+            vintage,
+            raw_dir=settings.raw_dir,
+            session=session,
+            cfg=settings.http,
+            mirror=mirror,
+            datagouv_api=settings.datagouv_api,
+            force=force,
+            digests=digests,
+        )
+    finally:
+        digests.save()
 
 
 def parse_step(vintage: Vintage, settings: Settings, force: bool = False):
@@ -93,7 +102,6 @@ def ingest_one(
     session: requests.Session,
     mirror: Mirror | None,
     force: bool = False,
-    digests: Digests | None = None,
 ) -> SourceStatus:
     start = time.perf_counter()
     if mirror is not None and not mirror.has(vintage.dataset, vintage.name):
@@ -106,7 +114,7 @@ def ingest_one(
             "no copy in the mirror; fetched online only",
         )
     try:
-        fetched = download_step(vintage, settings, session, mirror, force, digests)
+        fetched = download_step(vintage, settings, session, mirror, force)
         parsed = parse_step(vintage, settings, force)
     except SourceError as exc:
         return SourceStatus(
@@ -142,17 +150,13 @@ def ingest(
 ) -> list[SourceStatus]:
     """Fetch then parse each selected vintage; `force` downloads and hashes every file again."""
     mirror = mirror_of(settings)
-    digests = Digests(settings.data_dir / DIGESTS, verify=force)
     results = []
     with make_session(settings.http) as session:
-        try:
-            for vintage in select(datasets, vintages):
-                status = ingest_one(vintage, settings, session, mirror, force, digests)
-                results.append(status)
-                if on_done:
-                    on_done(status)
-        finally:
-            digests.save()
+        for vintage in select(datasets, vintages):
+            status = ingest_one(vintage, settings, session, mirror, force)
+            results.append(status)
+            if on_done:
+                on_done(status)
     return results
 
 
