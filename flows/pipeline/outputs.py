@@ -27,7 +27,7 @@ from flows.pipeline.settings import REPO_ROOT, Settings
 if TYPE_CHECKING:
     import duckdb
 
-    from reports import data, pdf, site
+    from reports import data, site, static_charts
 
 REPORTS_DIR = REPO_ROOT / "reports"
 
@@ -157,7 +157,7 @@ def write_pdfs(
     codes: list[str] | None = None,
     on_pdf: Tick | None = None,
     each: Callable[[Callable[[], Path], str], Path] | None = None,
-    charts: pdf.StaticCharts | None = None,
+    charts: static_charts.StaticCharts | None = None,
 ) -> list[Path]:
     """The PDFs of `codes` (default: the plan's towns) through one headless browser session
     (`charts`, if the caller opened it early; else one opened here).
@@ -166,7 +166,7 @@ def write_pdfs(
     from reports import pdf as pdf_mod
 
     if charts is None:
-        with pdf_mod.StaticCharts() as charts:
+        with open_charts() as charts:
             return write_pdfs(plan, codes, on_pdf, each, charts)
     quiet_weasyprint()
     codes = plan.codes if codes is None else codes
@@ -189,12 +189,12 @@ def write_pdfs(
     return paths
 
 
-def open_charts() -> pdf.StaticCharts:
+def open_charts() -> static_charts.StaticCharts:
     """The PDFs' browser session, to enter as early as possible: the browser starts while the
-    caller plans and writes the pages."""
-    from reports import pdf as pdf_mod
+    caller imports the reports, plans and writes the pages."""
+    from reports import static_charts
 
-    return pdf_mod.StaticCharts()
+    return static_charts.StaticCharts()
 
 
 def quiet_weasyprint() -> None:
