@@ -20,20 +20,21 @@ if TYPE_CHECKING:
 
 # Layout pixels of a chart in the PDF: the A4 text width, scaled down by the SVG's viewBox.
 CHART_WIDTH = 900
-# Browser tabs exporting at once. Measured on 2 shared cores: each tab loads plotly.js when the
-# browser starts (ready in ~4.0 s with 1 tab, ~4.8 s with 2), then 2 tabs export a town's 8 charts
-# in ~2.0 s against ~2.7 s with 1; 4 tabs start in ~8 s and export no faster.
-TABS = 2
+# One browser tab. Measured on 2 shared cores (3 rounds): each tab loads plotly.js when the browser
+# starts, so 2 tabs are ready later (~4.8-6.2 s against ~3.4-4.5 s) and cost ~0.8 s more of
+# Chromium's CPU, for 8 charts exported in ~2.0-2.4 s against ~2.3-2.8 s: the browser's start
+# plus a town's charts is shorter with one. In bulk the charts export behind WeasyPrint anyway
+# (see `pdf.staged`); 4 tabs start in ~8 s and export no faster.
+TABS = 1
 
 
 class StaticCharts:
-    """A kaleido browser kept open for a run, with `TABS` tabs. Entering returns at once: the
+    """A kaleido browser kept open for a run. Entering returns at once: the
     browser (~4 s) starts in the background, so it overlaps whatever the caller does next; the
     first export waits for it. MathJax is off, otherwise every export waits for a CDN (see
     STACK.md)."""
 
-    def __init__(self, tabs: int = TABS) -> None:
-        self._tabs = tabs
+    def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido", daemon=True)
         self._browser: Future[kaleido.Kaleido] | None = None
@@ -51,7 +52,7 @@ class StaticCharts:
 
     async def _open(self) -> kaleido.Kaleido:
         # Made inside the loop that drives it: the browser's pipes and queues belong to it.
-        browser = kaleido.Kaleido(n=self._tabs, mathjax=False)
+        browser = kaleido.Kaleido(n=TABS, mathjax=False)
         await browser.open()
         return browser
 
@@ -79,8 +80,8 @@ class StaticCharts:
         return dict(zip(figures, (_data_url(image) for image in images), strict=True))
 
     def export(self, figures: dict[str, Figure]) -> Future[dict[str, str]]:
-        """Chart id → SVG as a data: URL, every chart of `figures` exported at once by the
-        browser's tabs; the future is ready when the last one is."""
+        """Chart id → SVG as a data: URL, every chart of `figures` queued at once on the
+        browser; the future is ready when the last one is."""
         return asyncio.run_coroutine_threadsafe(self._svgs(figures), self._loop)
 
 
