@@ -29,10 +29,9 @@ TABS = 1
 
 
 class StaticCharts:
-    """A kaleido browser kept open for a run. Entering returns at once: the
-    browser (~4 s) starts in the background, so it overlaps whatever the caller does next; the
-    first export waits for it. MathJax is off, otherwise every export waits for a CDN (see
-    STACK.md)."""
+    """A kaleido browser kept open for a run. Entering returns at once: the browser (~4 s) starts
+    in the background, so it overlaps whatever the caller does next; the first export waits for
+    it. MathJax is off, otherwise every export waits for a CDN (see STACK.md)."""
 
     def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
