@@ -75,8 +75,9 @@ def figures_json(charts: list[content.Chart]) -> Markup:
     )
 
 
-def render_town(view: dict, svgs: dict[str, Markup] | None = None) -> str:
-    """The town page; with `svgs` (chart id → inline SVG) the static version used for the PDF."""
+def render_town(view: dict, svgs: dict[str, str] | None = None) -> str:
+    """The town page; with `svgs` (chart id → SVG image URL) the static version used for the
+    PDF."""
     screen = svgs is None
     return render.render(
         "town.html.j2",

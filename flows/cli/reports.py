@@ -5,6 +5,7 @@ too)."""
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -50,7 +51,11 @@ def report(
 
     cfg = settings()
     started = time.perf_counter()
-    with json_mode(as_json), data_lock(cfg):
+    with (
+        json_mode(as_json),
+        data_lock(cfg),
+        outputs.open_charts() if pdf else nullcontext() as charts,
+    ):
         try:
             plan = outputs.plan_reports(cfg, None if all_towns else [town])
             with progress_bar() as bar:
@@ -73,6 +78,7 @@ def report(
                     job = bar.add_task("Printing PDFs", total=len(plan.codes))
                     pdfs = outputs.write_pdfs(
                         plan,
+                        charts=charts,
                         on_pdf=lambda code: bar.update(
                             job, advance=1, description=f"Printing PDF {code}"
                         ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ from flows.pipeline.settings import REPO_ROOT, Settings
 if TYPE_CHECKING:
     import duckdb
 
-    from reports import data, site
+    from reports import data, site, static_charts
 
 REPORTS_DIR = REPO_ROOT / "reports"
 
@@ -156,12 +157,17 @@ def write_pdfs(
     codes: list[str] | None = None,
     on_pdf: Tick | None = None,
     each: Callable[[Callable[[], Path], str], Path] | None = None,
+    charts: static_charts.StaticCharts | None = None,
 ) -> list[Path]:
-    """The PDFs of `codes` (default: the plan's towns) through one headless browser session.
+    """The PDFs of `codes` (default: the plan's towns) through one headless browser session
+    (`charts`, if the caller opened it early; else one opened here).
     `each(write, code)` runs each town's write (a Prefect door names it as its own task)."""
     from reports import data
     from reports import pdf as pdf_mod
 
+    if charts is None:
+        with open_charts() as charts:
+            return write_pdfs(plan, codes, on_pdf, each, charts)
     quiet_weasyprint()
     codes = plan.codes if codes is None else codes
     paths = []
@@ -169,21 +175,26 @@ def write_pdfs(
         con = connect(plan.cfg)
         try:
             polygons = _polygons(plan.cfg, len(codes) > 1)
-            towns = data.load_towns(con, codes)
-            with pdf_mod.StaticCharts() as charts:
-                for code in codes:
-
-                    def write(code: str = code) -> Path:
-                        return pdf_mod.write_pdf(
-                            towns[code], plan.site_data, polygons, plan.layout, charts
-                        )
-
-                    paths.append(write() if each is None else each(write, code))
-                    if on_pdf is not None:
-                        on_pdf(code)
+            towns = data.load_towns(con, codes).values()
         finally:
             con.close()
+        for town in pdf_mod.staged(towns, plan.site_data, polygons, charts):
+
+            def write(town: pdf_mod.Staged = town) -> Path:
+                return pdf_mod.write_pdf(town, plan.layout)
+
+            paths.append(write() if each is None else each(write, town.code))
+            if on_pdf is not None:
+                on_pdf(town.code)
     return paths
+
+
+def open_charts() -> static_charts.StaticCharts:
+    """The PDFs' browser session, to enter as early as possible: the browser starts while the
+    caller imports the reports, plans and writes the pages."""
+    from reports import static_charts
+
+    return static_charts.StaticCharts()
 
 
 def quiet_weasyprint() -> None:
@@ -205,10 +216,10 @@ def write_reports(
 ) -> ReportsResult:
     """The pages of `towns` (None: every candidate town) and the index; with `pdf`, their PDFs."""
     started = time.perf_counter()
-    with writing(cfg, "report"):
+    with writing(cfg, "report"), open_charts() if pdf else nullcontext() as charts:
         plan = plan_reports(cfg, towns)
         pages = write_pages(plan, on_page)
-        pdfs = write_pdfs(plan, on_pdf=on_pdf) if pdf else []
+        pdfs = write_pdfs(plan, on_pdf=on_pdf, charts=charts) if pdf else []
     return ReportsResult(
         plan.codes, pages, plan.layout.index, pdfs, seconds=time.perf_counter() - started
     )
