@@ -16,7 +16,10 @@ for are measured in the same run:
 - one report, every report (per town) and one PDF (`gpect report`, whole processes); after
   every report, the site itself: a page per candidate town, each linked from the index, none
   over PAGE_TARGET_MB (the test suite renders a dozen towns, tests/integration/test_report_real.py);
-- the `build` flow against a Prefect server vs the same build called directly.
+- the `build` flow against a Prefect server vs the same build called directly;
+- on demand only (named in --cases, minutes each), the project as a newcomer and CI meet it, in
+  a clean clone of HEAD beside ../shared: `quick_start` (the README's first command, read from
+  the README), `unit_tier` (the README's unit-tier command) and `ci` (`CI=true bash .ci/run`).
 
 Work cases run in a fresh Python process that reports the time of the work itself (imports
 excluded) and its peak resident memory (`ru_maxrss`); command cases time the whole `gpect`
@@ -216,6 +219,50 @@ CASE_OF = {"build_all": "build", "build_5000": "build", "build_acv": "build"}
 CASE_ENV: dict[str, dict[str, str]] = {}
 
 
+# Whole-project cases (seconds), run only when named: a clean clone each time.
+PROJECT_TARGETS = {"quick_start": 180, "unit_tier": 60, "ci": 360}
+REPO = Path(__file__).resolve().parent.parent
+
+
+def readme_command(which: str) -> str:
+    """The README's own text: the first ```bash block (quick start) or the unit tier's command."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    if which == "quick_start":
+        return text.split("```bash\n", 1)[1].split("```", 1)[0].strip()
+    row = next(line for line in text.splitlines() if line.startswith("| unit "))
+    return row.split("`")[1]
+
+
+def run_project(name: str) -> dict:
+    """One whole-project case in a fresh clone of HEAD placed beside ../shared (CI's layout)."""
+    with tempfile.TemporaryDirectory(dir=REPO.parent, prefix=".bench-clone-") as tmp:
+        clone = Path(tmp) / "gpect"
+        subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+        shared = Path(tmp) / "shared"
+        shared.symlink_to(REPO.parent / "shared")
+        setup = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'"
+        commands = {
+            "quick_start": readme_command("quick_start"),
+            "unit_tier": readme_command("unit_tier"),
+            "ci": "CI=true bash .ci/run",
+        }
+        if name == "unit_tier":
+            subprocess.run(setup, shell=True, cwd=clone, check=True, capture_output=True)  # noqa: S602
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GPECT_", "VIRTUAL_ENV"))}
+        before = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
+        start = time.perf_counter()
+        proc = subprocess.run(  # noqa: S602 - the README's and CI's own shell commands
+            commands[name], shell=True, cwd=clone, env=env, capture_output=True, text=True
+        )
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            tail = f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            raise SystemExit(f"bench case {name} failed:\n{tail}")
+        cpu = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]) - before
+        note = commands[name]
+        return {"seconds": seconds, "inner": None, "peak_mb": 0.0, "cpu": cpu, "note": note}
+
+
 def measure(names: list[str], runs: int, env: dict[str, str]) -> dict[str, Figures]:
     """Runs the cases round-robin, `runs` times each, so that drift affects them alike."""
     figures = {n: Figures(n, [], [], []) for n in names}
@@ -224,7 +271,7 @@ def measure(names: list[str], runs: int, env: dict[str, str]) -> dict[str, Figur
             fig = figures[name]
             if fig.skipped:
                 continue
-            result = run_child(name, env)
+            result = run_project(name) if name in PROJECT_TARGETS else run_child(name, env)
             if "skipped" in result:
                 fig.skipped = result["skipped"]
                 continue
@@ -458,7 +505,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--cases",
         default=",".join(ALL),
-        help=f"comma-separated subset of {','.join(ALL)} (default: all)",
+        help=f"comma-separated subset of {','.join(ALL)} (default: all), or of the "
+        f"whole-project cases {','.join(PROJECT_TARGETS)}, run only when named",
     )
     parser.add_argument("--child", choices=sorted(CASES), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -472,9 +520,9 @@ def main(argv: list[str] | None = None) -> None:
     env.pop("PREFECT_API_URL", None)
 
     cases = args.cases.split(",")
-    unknown = set(cases) - set(ALL)
+    unknown = set(cases) - set(ALL) - set(PROJECT_TARGETS)
     if unknown:
-        parser.error(f"unknown cases {sorted(unknown)}; choose among {ALL}")
+        parser.error(f"unknown cases {sorted(unknown)}; choose among {ALL + list(PROJECT_TARGETS)}")
     print(f"gpect benchmarks on {data_dir}, {args.runs} runs each; {load()}", flush=True)
     builds = [c for c in ("build_all", "build_5000", "build_acv") if c in cases]
     if not (data_dir / "gpect.duckdb").exists() or {"build_all", "build_5000"} & set(builds):
@@ -495,13 +543,14 @@ def main(argv: list[str] | None = None) -> None:
     quiet = [c for c in commands if c in ("run_noop", "sources")]
     figures |= measure(quiet, args.runs, env)
     figures |= measure([c for c in commands if c not in quiet], args.runs, env)
+    figures |= measure([c for c in PROJECT_TARGETS if c in cases], args.runs, env)
     header = (
         f"{'case':14} {'median s':>9} {'process s':>9} {'cpu s':>7} {'peak MB':>8}  "
         f"{'target  ratio':<40} [runs] what"
     )
     print(header)
     for name, fig in figures.items():
-        print(line(fig, TARGETS.get(name), PEAK_TARGETS.get(name)))
+        print(line(fig, TARGETS.get(name) or PROJECT_TARGETS.get(name), PEAK_TARGETS.get(name)))
     for text in comparisons(figures):
         print(text)
     if figures.get("reports_all") and figures["reports_all"].seconds:
