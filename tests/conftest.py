@@ -27,6 +27,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# pytest-xdist's workers inherit COLUMNS=80, and rich fixes a console's width from it when the
+# console is made (at the first import of the CLI): every CLI test says its own width instead.
+os.environ.pop("COLUMNS", None)
 
 from flows.pipeline import ingest  # noqa: E402
 from flows.pipeline.settings import load  # noqa: E402
