@@ -34,6 +34,16 @@ def reads(monkeypatch) -> list[str]:
     return seen
 
 
+def recorded(tmp_path, content: bytes):
+    """(record, file): `content` written to a.csv, hashed once and the record saved."""
+    record, data = tmp_path / "digests.json", tmp_path / "a.csv"
+    data.write_bytes(content)
+    first = digests.Digests(record)
+    assert first.sha256(data) == sha(content)
+    first.save()
+    return record, data
+
+
 def test_an_unchanged_file_is_not_read_again_in_a_later_run(tmp_path, settled, monkeypatch):
     record = tmp_path / ".cache" / "digests.json"
     data = tmp_path / "a.csv"
@@ -49,12 +59,7 @@ def test_an_unchanged_file_is_not_read_again_in_a_later_run(tmp_path, settled, m
 def test_a_file_rewritten_with_its_size_and_mtime_restored_is_hashed_again(
     tmp_path, settled, monkeypatch
 ):
-    record = tmp_path / "digests.json"
-    data = tmp_path / "a.csv"
-    data.write_bytes(b"a;b\n1;2\n")
-    first = digests.Digests(record)
-    first.sha256(data)
-    first.save()
+    record, data = recorded(tmp_path, b"a;b\n1;2\n")
     stamp = data.stat()
     data.write_bytes(b"a;b\n9;2\n")
     os.utime(data, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
@@ -65,12 +70,7 @@ def test_a_file_rewritten_with_its_size_and_mtime_restored_is_hashed_again(
 
 
 def test_a_truncated_or_replaced_file_is_hashed_again(tmp_path, settled):
-    record = tmp_path / "digests.json"
-    data = tmp_path / "a.csv"
-    data.write_bytes(b"a;b\n1;2\n3;4\n")
-    first = digests.Digests(record)
-    first.sha256(data)
-    first.save()
+    record, data = recorded(tmp_path, b"a;b\n1;2\n3;4\n")
     with data.open("r+b") as fh:
         fh.truncate(8)
     assert digests.Digests(record).sha256(data) == sha(b"a;b\n1;2\n")
@@ -81,12 +81,7 @@ def test_a_truncated_or_replaced_file_is_hashed_again(tmp_path, settled):
 
 
 def test_a_file_changed_just_before_it_was_hashed_is_not_trusted_later(tmp_path, monkeypatch):
-    record = tmp_path / "digests.json"
-    data = tmp_path / "a.csv"
-    data.write_bytes(b"fresh")
-    first = digests.Digests(record)
-    first.sha256(data)
-    first.save()
+    record, data = recorded(tmp_path, b"fresh")
     seen = reads(monkeypatch)
     digests.Digests(record).sha256(data)
     assert seen == ["a.csv"]
@@ -95,12 +90,7 @@ def test_a_file_changed_just_before_it_was_hashed_is_not_trusted_later(tmp_path,
 def test_verify_hashes_every_file_and_a_damaged_record_only_costs_hashing(
     tmp_path, settled, monkeypatch
 ):
-    record = tmp_path / "digests.json"
-    data = tmp_path / "a.csv"
-    data.write_bytes(b"a;b\n")
-    first = digests.Digests(record)
-    first.sha256(data)
-    first.save()
+    record, data = recorded(tmp_path, b"a;b\n")
     seen = reads(monkeypatch)
     assert digests.Digests(record, verify=True).sha256(data) == sha(b"a;b\n")
     record.write_text("{broken", encoding="utf-8")
