@@ -165,13 +165,11 @@ def write_pdfs(
     from reports import data
     from reports import pdf as pdf_mod
 
-    if charts is None:
-        with open_charts() as charts:
-            return write_pdfs(plan, codes, on_pdf, each, charts)
     quiet_weasyprint()
     codes = plan.codes if codes is None else codes
     paths = []
-    with writing(plan.cfg, "report --pdf"):
+    browser = open_charts() if charts is None else nullcontext(charts)
+    with writing(plan.cfg, "report --pdf"), browser as charts:
         con = connect(plan.cfg)
         try:
             polygons = _polygons(plan.cfg, len(codes) > 1)

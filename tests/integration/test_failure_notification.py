@@ -134,17 +134,13 @@ def follow_the_recipe(api_url: str, httpserver, tmp_path) -> None:
     )
     block_id = block.save("gpect-operators", overwrite=True)
 
-    # The README's commands as written, with the operator's values: the block id, a private
-    # output file, this environment's Prefect executable.
-    script = (
-        readme_block("- **Failure notification**")
-        .replace("<block id>", str(block_id))
-        .replace("/tmp/gpect-automation.yaml", str(tmp_path / "gpect-automation.yaml"))
-    )
+    # The README's commands as written, with the operator's block id and this environment's
+    # Prefect executable; its file goes to TMPDIR, here the test's own directory.
+    script = readme_block("- **Failure notification**").replace("<block id>", str(block_id))
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=REPO_ROOT,
-        env={**os.environ, "PREFECT_API_URL": api_url},
+        env={**os.environ, "PREFECT_API_URL": api_url, "TMPDIR": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=120,
