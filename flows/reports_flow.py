@@ -4,7 +4,7 @@ The tasks are thin wrappers over the functions `gpect report` calls (`flows/pipe
 `plan_reports`, `write_town_page`, `write_index`, `write_pdfs`). Pages run where the settings
 say (`GPECT_TASK_RUNNER`, see flows/runners.py): threads by default, or Dask; each task opens the
 warehouse itself and receives the flow's settings in its plan, so workers only need the same data
-directory. PDFs share one headless browser (kaleido), so they are printed one town after the
+directory. PDFs share one headless Chromium, so they are printed one town after the
 other in the flow's process, each as its own named task (`pdf-<INSEE>`), inside one browser
 session. The run ends with the artifact `gpect-reports`: what was written, with links to the
 site, the jury workbook and the evaluation.

@@ -48,7 +48,7 @@ class Table:
     rows: list[list[str]]
     # Right-aligned (numeric) columns.
     numeric: set[int] = field(default_factory=set)
-    # Column widths in % (printing uses a fixed table layout: auto layout is slow in WeasyPrint).
+    # Column widths in %, the share each column is offered (a long word still widens its column).
     widths: list[int] | None = None
 
 

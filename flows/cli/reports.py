@@ -45,17 +45,16 @@ def report(
     if (town is None) != all_towns:
         raise typer.BadParameter("give either a TOWN or --all", param_hint="TOWN")
     if pdf:
-        require_extra("weasyprint", "pdf", "gpect report --pdf")
-        require_extra("kaleido", "pdf", "gpect report --pdf")
+        require_extra("playwright", "pdf", "gpect report --pdf")
     from flows.pipeline import outputs
 
     cfg = settings()
     started = time.perf_counter()
-    with (
-        json_mode(as_json),
-        data_lock(cfg),
-        outputs.open_charts() if pdf else nullcontext() as charts,
-    ):
+    try:
+        session = outputs.open_browser() if pdf else nullcontext()
+    except outputs.OutputError as exc:
+        raise fail("No PDF", str(exc)) from exc
+    with json_mode(as_json), data_lock(cfg), session as browser:
         try:
             plan = outputs.plan_reports(cfg, None if all_towns else [town])
             with progress_bar() as bar:
@@ -78,7 +77,7 @@ def report(
                     job = bar.add_task("Printing PDFs", total=len(plan.codes))
                     pdfs = outputs.write_pdfs(
                         plan,
-                        charts=charts,
+                        browser=browser,
                         on_pdf=lambda code: bar.update(
                             job, advance=1, description=f"Printing PDF {code}"
                         ),

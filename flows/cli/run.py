@@ -124,11 +124,17 @@ def run(
     if problem:
         raise fail("Invalid option", problem, 2)
     if pdf:
-        require_extra("weasyprint", "pdf", "gpect run --pdf")
-        require_extra("kaleido", "pdf", "gpect run --pdf")
+        require_extra("playwright", "pdf", "gpect run --pdf")
     codes = read_candidates(candidates)
+    from flows.pipeline import outputs
     from flows.pipeline import run as run_mod
     from flows.pipeline.errors import BuildError, OutputError
+
+    if pdf:
+        try:
+            outputs.check_browser()
+        except OutputError as exc:
+            raise fail("No PDF", str(exc)) from exc
 
     cfg = settings().with_overrides(mirror=mirror)
     where = cfg.mirror or "official URLs"

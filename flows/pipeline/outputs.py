@@ -27,7 +27,7 @@ from flows.pipeline.settings import REPO_ROOT, Settings
 if TYPE_CHECKING:
     import duckdb
 
-    from reports import data, site, static_charts
+    from reports import chromium, data, site
 
 REPORTS_DIR = REPO_ROOT / "reports"
 
@@ -157,29 +157,32 @@ def write_pdfs(
     codes: list[str] | None = None,
     on_pdf: Tick | None = None,
     each: Callable[[Callable[[], Path], str], Path] | None = None,
-    charts: static_charts.StaticCharts | None = None,
+    browser: chromium.Chromium | None = None,
 ) -> list[Path]:
     """The PDFs of `codes` (default: the plan's towns) through one headless browser session
-    (`charts`, if the caller opened it early; else one opened here).
+    (`browser`, if the caller opened it early; else one opened here).
     `each(write, code)` runs each town's write (a Prefect door names it as its own task)."""
     from reports import data
     from reports import pdf as pdf_mod
+    from reports.chromium import ChromiumError
 
-    quiet_weasyprint()
     codes = plan.codes if codes is None else codes
     paths = []
-    browser = open_charts() if charts is None else nullcontext(charts)
-    with writing(plan.cfg, "report --pdf"), browser as charts:
+    session = open_browser() if browser is None else nullcontext(browser)
+    with writing(plan.cfg, "report --pdf"), session as browser:
         con = connect(plan.cfg)
         try:
             polygons = _polygons(plan.cfg, len(codes) > 1)
             towns = data.load_towns(con, codes).values()
         finally:
             con.close()
-        for town in pdf_mod.staged(towns, plan.site_data, polygons, charts):
+        for town in pdf_mod.staged(towns, plan.site_data, polygons, browser):
 
             def write(town: pdf_mod.Staged = town) -> Path:
-                return pdf_mod.write_pdf(town, plan.layout)
+                try:
+                    return pdf_mod.write_pdf(town, plan.layout, browser)
+                except ChromiumError as exc:
+                    raise OutputError(f"no PDF for {town.code}: {exc}") from exc
 
             paths.append(write() if each is None else each(write, town.code))
             if on_pdf is not None:
@@ -187,21 +190,20 @@ def write_pdfs(
     return paths
 
 
-def open_charts() -> static_charts.StaticCharts:
+def open_browser() -> chromium.Chromium:
     """The PDFs' browser session, to enter as early as possible: the browser starts while the
     caller imports the reports, plans and writes the pages."""
-    from reports import static_charts
+    from reports import chromium
 
-    return static_charts.StaticCharts()
+    try:
+        return chromium.Chromium()
+    except chromium.ChromiumMissing as exc:
+        raise OutputError(str(exc)) from exc
 
 
-def quiet_weasyprint() -> None:
-    """WeasyPrint logs a warning for every CSS property it ignores (the site's stylesheet is
-    shared with browsers): ~2,760 lines per PDF. Only its errors are kept."""
-    import logging
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
+def check_browser() -> None:
+    """Fails at once, not after a build, where no PDF can be printed."""
+    open_browser()
 
 
 def write_reports(
@@ -214,10 +216,10 @@ def write_reports(
 ) -> ReportsResult:
     """The pages of `towns` (None: every candidate town) and the index; with `pdf`, their PDFs."""
     started = time.perf_counter()
-    with writing(cfg, "report"), open_charts() if pdf else nullcontext() as charts:
+    with writing(cfg, "report"), open_browser() if pdf else nullcontext() as browser:
         plan = plan_reports(cfg, towns)
         pages = write_pages(plan, on_page)
-        pdfs = write_pdfs(plan, on_pdf=on_pdf, charts=charts) if pdf else []
+        pdfs = write_pdfs(plan, on_pdf=on_pdf, browser=browser) if pdf else []
     return ReportsResult(
         plan.codes, pages, plan.layout.index, pdfs, seconds=time.perf_counter() - started
     )

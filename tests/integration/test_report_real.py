@@ -19,6 +19,7 @@ from playwright.sync_api import sync_playwright
 from flows.pipeline.provenance import map_polygons_path
 from flows.pipeline.settings import SHORTLIST_DEFAULTS
 from reports import data, geo, site
+from reports.chromium import PAGE_TEXT_PX
 
 pytestmark = pytest.mark.realdata
 
@@ -300,35 +301,34 @@ def test_index_lists_the_recommended_sectors(real_site):
         assert not any(escape(s) in recommended for s in outside["sector_label"])
 
 
-@pytest.mark.slow
-def test_pdf_has_one_page_per_section_at_least(real_site):
+@pytest.fixture(scope="module")
+def dozen_pdfs(real_site):
+    """The dozen's PDFs printed as `gpect report --all --pdf` prints them: one browser session,
+    each town's charts drawn while the previous town prints."""
     from reports import pdf
+    from reports.chromium import Chromium
 
-    layout, tulle = real_site["layout"], real_site["tulle"]
     con = duckdb.connect(str(real_site["warehouse"]), read_only=True)
     try:
-        with pdf.StaticCharts() as charts:
-            path = pdf.write_town_pdf(
-                con,
-                tulle,
-                real_site["site_data"],
-                geo.Polygons(real_site["polygons"]),
-                layout,
-                charts,
-            )
+        towns = data.load_towns(con, real_site["codes"]).values()
     finally:
         con.close()
-    assert path == layout.out_dir / "pdf" / f"{tulle}.pdf"
+    polygons = geo.Polygons(real_site["polygons"], True)
+    with Chromium() as browser:
+        return {
+            town.code: pdf.write_pdf(town, real_site["layout"], browser)
+            for town in pdf.staged(towns, real_site["site_data"], polygons, browser)
+        }
+
+
+def page_texts(path: Path) -> list[str]:
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    # Tagged (structure tree for screen readers); the rest of PDF/UA in assert_pdf_ua_structure.
+    assert "Tagged:          yes" in info.stdout
     pages = int(
         next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:"))
     )
-    assert len(SECTIONS) <= pages <= 25
-    # Tagged (structure tree for screen readers), PDF/UA identification in the metadata.
-    assert "Tagged:          yes" in info.stdout
-    meta = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, text=True).stdout
-    assert 'pdfuaid:part="1"' in meta
-    texts = [
+    return [
         subprocess.run(
             ["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(path), "-"],
             capture_output=True,
@@ -337,22 +337,43 @@ def test_pdf_has_one_page_per_section_at_least(real_site):
         ).stdout
         for n in range(1, pages + 1)
     ]
-    assert_pdf_ua_structure(path)
-    assert texts[0].lstrip().startswith("Tulle")
-    assert "Synthèse" in texts[0]
-    # Every other section opens a page of its own, in order.
-    openings = [t.lstrip().splitlines()[0].strip() for t in texts]
-    starts = [openings.index(title) for title in SECTIONS[1:]]
-    assert starts == sorted(starts)
-    for n, text in enumerate(texts, start=1):
-        assert f"page {n} / {pages}" in text
-    # No near-empty page: each carries a real share of text (a chart page has its axis labels).
-    assert all(len(t.split()) >= 40 for t in texts), [len(t.split()) for t in texts]
-    # Chart labels are wrapped, never cut: the only ellipsis is the prose's "(IFSI, IFAS…)".
-    assert "".join(texts).count("…") == "".join(texts).count("IFAS…")
-    # Static charts are real vector drawings with their labels.
-    assert "Action sociale et services à la personne" in "".join(texts)
-    assert "projets de recrutement dans la zone" in "".join(texts)
+
+
+@pytest.mark.slow
+def test_every_pdf_of_the_dozen_is_a_paginated_accessible_dossier(real_site, dozen_pdfs):
+    layout = real_site["layout"]
+    assert dozen_pdfs == {c: layout.out_dir / "pdf" / f"{c}.pdf" for c in real_site["codes"]}
+    labels = real_site["site_data"].towns.set_index("town_code")["town_label"]
+    for code, path in dozen_pdfs.items():
+        label = labels[code]
+        texts = page_texts(path)
+        assert len(SECTIONS) <= len(texts) <= 25, code
+        assert_pdf_ua_structure(path, label)
+        # Bookmarks: the town, then its sections in order.
+        with pikepdf.open(path) as printed, printed.open_outline() as outline:
+            (town,) = outline.root
+            assert town.title == label
+            assert [s.title for s in town.children] == SECTIONS
+        assert texts[0].lstrip().startswith(label)
+        assert "Synthèse" in texts[0]
+        # Every other section opens a page of its own, in order.
+        openings = [t.lstrip().splitlines()[0].strip() for t in texts]
+        starts = [openings.index(title) for title in SECTIONS[1:]]
+        assert starts == sorted(starts), code
+        for n, text in enumerate(texts, start=1):
+            assert f"page {n} / {len(texts)}" in text
+        # No near-empty page: each carries a real share of text (a chart page has its labels).
+        words = [len(t.split()) for t in texts]
+        assert min(words) >= 40, (code, words)
+        # Chart labels are wrapped, never cut: the only ellipsis is the prose's "(IFSI, IFAS…)".
+        assert "".join(texts).count("…") == "".join(texts).count("IFAS…"), code
+
+
+@pytest.mark.slow
+def test_pdf_charts_are_vector_drawings_with_searchable_labels(real_site, dozen_pdfs):
+    text = "".join(page_texts(dozen_pdfs[real_site["tulle"]]))
+    assert "Action sociale et services à la personne" in text
+    assert "projets de recrutement dans la zone" in text
 
 
 def structure_elements(root: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
@@ -368,7 +389,7 @@ def structure_elements(root: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
     return found
 
 
-def assert_pdf_ua_structure(path: Path) -> None:
+def assert_pdf_ua_structure(path: Path, town: str) -> None:
     """The machine-checkable PDF/UA-1 conditions of the Matterhorn protocol that no validator
     here checks for us (veraPDF cannot be installed): tagged, structured, French, titled,
     identified as PDF/UA, figures with alternative text, fonts embedded."""
@@ -379,7 +400,7 @@ def assert_pdf_ua_structure(path: Path) -> None:
         assert len(elements) > 100
         assert str(root.Lang).startswith("fr")
         assert root.ViewerPreferences.DisplayDocTitle is True
-        assert str(pdf.docinfo.Title).startswith("Tulle")
+        assert str(pdf.docinfo.Title).startswith(town)
         with pdf.open_metadata() as xmp:
             assert xmp["pdfuaid:part"] == "1"
             assert xmp["dc:title"] == str(pdf.docinfo.Title)
@@ -628,3 +649,86 @@ def test_pages_fit_a_phone_and_pass_axe(browser_site, chromium, path):
         assert violations == [], f"{path} at {width} px"
         assert page.problems == []
         page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("code", [NEVERS, SAINT_DIZIER, VIERZON])
+def test_printed_page_fits_the_paper(browser_site, real_site, chromium, code):
+    """The static page as Chromium prints it (print stylesheet, A4 text width): nothing wider than
+    the paper and no box that would clip what it holds, since paper does not scroll."""
+    con = duckdb.connect(str(real_site["warehouse"]), read_only=True)
+    try:
+        view = site.town_view(
+            data.load_town(con, code), real_site["site_data"], geo.Polygons(real_site["polygons"])
+        )
+    finally:
+        con.close()
+    blank = "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' width='900' height='400'/>"
+    html = site.render_town(view, {c.id: blank for c in site.charts_of(view)})
+    page = chromium.new_page(viewport=PAGE_TEXT_PX)
+    page.emulate_media(media="print")
+    page.set_content(html)
+    clipped = page.evaluate(
+        """() => Array.from(document.querySelectorAll("main *"))
+            .filter(e => e.scrollWidth > e.clientWidth + 1
+                && getComputedStyle(e).overflowX !== "visible")
+            .map(e => e.tagName + " " + (e.getAttribute("aria-label") || e.className))"""
+    )
+    assert clipped == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PAGE_TEXT_PX["width"]
+    page.close()
+
+
+def fitted(chromium, body: str) -> list[tuple[float, float, str]]:
+    """Each section's (height, zoom, image width) once FIT_TO_PAGE has run on `body`, laid out
+    in the paper's text box as the PDF's pages are."""
+    from reports import chromium as printing
+
+    page = chromium.new_page(viewport=printing.PAGE_TEXT_PX)
+    page.emulate_media(media="print")
+    page.set_content(f"<style>body {{ margin: 0 }} section {{ display: flow-root }}</style>{body}")
+    page.evaluate(
+        printing.FIT_TO_PAGE,
+        [printing.PAGE_TEXT_PX["height"], printing.SMALLEST_IMAGE, printing.SMALLEST_ZOOM],
+    )
+    found = page.evaluate(
+        """() => Array.from(document.querySelectorAll("main > section")).map((s) => [
+            s.getBoundingClientRect().height, Number(s.style.zoom || 1),
+            (s.querySelector("img") || {style: {}}).style.width || ""])"""
+    )
+    page.close()
+    return [tuple(f) for f in found]
+
+
+@pytest.mark.browser
+def test_a_section_a_little_taller_than_its_page_is_fitted_onto_it(chromium):
+    from reports.chromium import PAGE_TEXT_PX, SMALLEST_ZOOM
+
+    room = PAGE_TEXT_PX["height"]
+    block = '<div style="height: {}px"></div>'
+    image = (
+        '<img data-print-fit style="width: 400px; height: auto; display: block" src="data:'
+        "image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' width='400' height='400'/>\">"
+    )
+    given = [
+        block.format(room - 10),  # fits: left alone
+        block.format(room + 50),  # 5 % over: zoomed out
+        block.format(room - 300) + image,  # 10 % over, with an image: the image shrinks
+        block.format(3 * room),  # runs over pages anyway: left alone
+        block.format(room) + block.format(room // 5),  # 20 % over: past the zoom's limit
+    ]
+    sections = fitted(
+        chromium, "<main>" + "".join(f"<section>{b}</section>" for b in given) + "</main>"
+    )
+    heights, zooms, widths = zip(*sections, strict=True)
+    assert zooms[0] == 1 and zooms[3] == 1 and zooms[4] == 1
+    assert SMALLEST_ZOOM <= zooms[1] < 1 and heights[1] <= room
+    assert zooms[2] == 1 and widths[2].endswith("px") and heights[2] <= room
+    assert 300 <= float(widths[2].removesuffix("px")) < 400
+    assert heights[3] == 3 * room and heights[4] == room + room // 5
+    # The first section shares its page with whatever precedes it.
+    header = f'<header style="height: {room // 2}px"></header>'
+    ((height, zoom, _),) = fitted(
+        chromium, header + f"<main><section>{block.format(room // 2 + 30)}</section></main>"
+    )
+    assert zoom < 1 and height <= room - room // 2

@@ -60,6 +60,9 @@ MISTAKES = [
     (["export"], {}, 1, "no warehouse at"),
     (["evaluate"], {}, 1, "gpect build"),
     (["report", "Nevers", "--json"], {}, 1, "no warehouse at"),
+    # Before any page is written or any source fetched.
+    (["report", "Nevers", "--pdf"], {"PATH": "/nonexistent"}, 1, "no Chromium on PATH"),
+    (["run", "--pdf"], {"PATH": "/nonexistent"}, 1, "install Debian's `chromium` package"),
 ]
 
 

@@ -472,6 +472,30 @@ def test_markup_in_the_data_is_escaped_in_pages_and_figures(con, data_dir):
     assert EVIL_TOWN in [t["label"] for t in towns]
 
 
+def test_printed_page_is_static_and_each_chart_is_one_figure_with_its_alternative_text(
+    con, data_dir
+):
+    view = site.town_view(
+        data.load_town(con, "99001"),
+        data.load_site(con),
+        geo.Polygons(map_polygons_path(data_dir / "parsed")),
+    )
+    charts = [c for c in site.charts_of(view) if c.figure is not None]
+    html = site.render_town(view, {c.id: f"data:image/svg+xml,{c.id}" for c in charts})
+    # Printed with scripts off: nothing to run, no link out of the dossier, no slider.
+    assert "<script" not in html and "../index.html" not in html and 'id="poids"' not in html
+    images = re.findall(
+        r'<img src="data:image/svg\+xml,([^"]+)" alt="([^"]+)"( data-print-fit)?>', html
+    )
+    assert [id_ for id_, _, _ in images] == [c.id for c in charts]
+    assert all(alt.startswith("Graphique : ") for _, alt, _ in images)
+    # Only the map may shrink to keep the Territoire on one page.
+    assert [id_ for id_, _, fit in images if fit] == ["chart-map"]
+    # One tagged Figure per chart (Chromium tags a <figure> as one): each frame is a group.
+    assert html.count('<figure class="chart-block" role="group">') == html.count("<figure")
+    assert EVIL_TOWN not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
 def test_page_is_self_contained_but_plotly_ships_once(con, data_dir):
     pages = write(con, data_dir, ["99001", "02168"])
     assets = data_dir / "out" / "site" / "assets"
