@@ -202,7 +202,7 @@ class Chromium:
     async def _close(self) -> None:
         try:
             session = await asyncio.wrap_future(self._session)
-        except Exception:
+        except (ChromiumError, PlaywrightError, OSError):
             return  # the browser never started: the first call raised why
         await session.browser.close()
         await session.playwright.stop()
