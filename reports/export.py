@@ -29,20 +29,6 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "marts"
 PROFILE = "tabular-data-package"
 GPKG_EXTENSION_WARNING = r".*(filename extension should be 'gpkg'|non conformant file extension)"
 
-CATCHMENT_INDICATORS = """
-select p.town_code, p.town_label, p.departement_code, p.catchment_communes,
-       p.catchment_population, p.catchment_working_age_population, p.catchment_unemployment_rate,
-       p.catchment_hiring_projects, p.catchment_estimated_share,
-       p.catchment_higher_education_students, p.nearest_higher_education_minutes,
-       -- What the operator can open (catalogue, market for a cohort), not the raw rank.
-       string_agg(r.sector_label, ' ; ' order by r.recommendation_rank)
-           filter (where r.recommendation_rank <= 3) as recommended_sectors,
-       string_agg(r.sector_label, ' ; ' order by r.rank)
-           filter (where r.is_partner_need) as partner_sectors
-from mart_town__profile as p
-left join mart_town_sector__ranking as r using (town_code)
-group by all
-"""
 
 # The two layers, as the GeoPackage (layer description) and the data package describe them.
 LAYERS = {
@@ -252,11 +238,12 @@ def export(warehouse: Path, commune_polygons: Path, out_dir: Path) -> dict[str, 
         }
         catchment_types = {
             name: _schema_type(kind)
-            for name, kind, *_ in con.execute(f"describe {CATCHMENT_INDICATORS}").fetchall()
+            for name, kind, *_ in con.execute(f"describe {data.sql('export_towns')}").fetchall()
         }
-        towns = typed_frame(con.execute(CATCHMENT_INDICATORS).df(), catchment_types)
+        towns = typed_frame(con.execute(data.sql("export_towns")).df(), catchment_types)
         profile = typed_frame(
-            con.table("mart_town__profile").df(), _column_types(con, "mart_town__profile")
+            con.sql("select * from mart_town__profile order by town_code").df(),
+            _column_types(con, "mart_town__profile"),
         )
         members = con.execute(
             "select k.town_code, m.old_code from mart_town__catchment_communes as k "
