@@ -11,6 +11,7 @@ imports pandas and the rest of the reports.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import shutil
 import tempfile
 import threading
@@ -19,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import plotly
-import plotly.io.json as plotly_json
 from playwright.async_api import (
     Browser,
     Page,
@@ -38,7 +37,10 @@ EXECUTABLES = ("chromium", "chromium-browser", "google-chrome")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 # Layout pixels of a chart in the PDF: the A4 text width, scaled down by the SVG's viewBox.
 CHART_WIDTH = 900
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# Found without importing plotly, so that the browser starts as early as it can.
+PLOTLY_JS = (
+    Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
+)
 
 # The printed page's text box in CSS pixels: A4 less report.css's @page margins (16 mm top and
 # bottom, 12 mm left and right).
@@ -240,6 +242,8 @@ class Chromium:
     ) -> Future[dict[str, str]]:
         """Chart id → SVG as a data: URL, every chart of `figures` drawn at once, `widths[id]`
         layout pixels wide (default CHART_WIDTH), its height in proportion."""
+        import plotly.io.json as plotly_json
+
         text = plotly_json.to_json_plotly(
             {id_: figure.to_plotly_json() for id_, figure in figures.items()}
         )

@@ -7,7 +7,7 @@ report.css, @media print and @page).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,12 +44,16 @@ def staged(
     site_data: data.SiteData,
     polygons: Polygons,
     chromium: Chromium,
+    on_view: Callable[[dict], object] | None = None,
 ) -> Iterator[Staged]:
     """The towns staged one ahead: the browser draws the next town's charts while it prints the
-    current one."""
+    current one. `on_view(view)` runs while a town's charts are being drawn (its HTML page is
+    written from the same view)."""
     ahead = None
     for town in towns:
         current = stage(site.town_view(town, site_data, polygons), chromium)
+        if on_view is not None:
+            on_view(current.view)
         if ahead is not None:
             yield ahead
         ahead = current

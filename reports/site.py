@@ -188,8 +188,13 @@ def town_view(town: data.TownData, site: data.SiteData, polygons: Polygons) -> d
 def write_page(
     town: data.TownData, site: data.SiteData, polygons: Polygons, layout: Layout
 ) -> Path:
-    path = layout.town_page(town.code)
-    write_text(path, render_town(town_view(town, site, polygons)))
+    return write_view(town_view(town, site, polygons), layout)
+
+
+def write_view(view: dict, layout: Layout) -> Path:
+    """The page of a town whose view is already made (the PDF's, when both are written)."""
+    path = layout.town_page(view["code"])
+    write_text(path, render_town(view))
     return path
 
 

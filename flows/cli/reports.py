@@ -44,52 +44,54 @@ def report(
     """Write the diagnostic of a town (or of every candidate town) to data/out/site/."""
     if (town is None) != all_towns:
         raise typer.BadParameter("give either a TOWN or --all", param_hint="TOWN")
+    started = time.perf_counter()
+    session = nullcontext()
     if pdf:
         require_extra("playwright", "pdf", "gpect report --pdf")
-    from flows.pipeline import outputs
+        from flows.pipeline.browser import open_browser
+        from flows.pipeline.errors import OutputError
 
-    cfg = settings()
-    started = time.perf_counter()
-    try:
-        session = outputs.open_browser() if pdf else nullcontext()
-    except outputs.OutputError as exc:
-        raise fail("No PDF", str(exc)) from exc
-    with json_mode(as_json), data_lock(cfg), session as browser:
         try:
-            plan = outputs.plan_reports(cfg, None if all_towns else [town])
-            with progress_bar() as bar:
-                job = bar.add_task("Writing reports", total=len(plan.codes))
-                pages = outputs.write_pages(
-                    plan,
-                    on_page=lambda code: bar.update(
-                        job, advance=1, description=f"Writing reports {code}"
-                    ),
-                )
-            largest = max(p.stat().st_size for p in pages)
-            console.print(
-                f"{len(pages)} page(s) written to {escape(str(plan.layout.towns_dir))} in "
-                f"{time.perf_counter() - started:.1f} s (largest {largest / 1e6:.2f} MB); "
-                f"index: {escape(str(plan.layout.index))}"
-            )
-            pdfs = []
-            if pdf:
+            session = open_browser()
+        except OutputError as exc:
+            raise fail("No PDF", str(exc)) from exc
+    # Entered first: the browser starts while the reports load.
+    with session as browser:
+        from flows.pipeline import outputs
+
+        cfg = settings()
+        with json_mode(as_json), data_lock(cfg):
+            try:
+                plan = outputs.plan_reports(cfg, None if all_towns else [town])
                 with progress_bar() as bar:
-                    job = bar.add_task("Printing PDFs", total=len(plan.codes))
-                    pdfs = outputs.write_pdfs(
-                        plan,
-                        browser=browser,
-                        on_pdf=lambda code: bar.update(
-                            job, advance=1, description=f"Printing PDF {code}"
-                        ),
+                    job = bar.add_task("Writing reports", total=len(plan.codes) * (1 + pdf))
+
+                    def tick(what: str):
+                        return lambda code: bar.update(job, advance=1, description=f"{what} {code}")
+
+                    if pdf:
+                        pages, pdfs = outputs.write_pages_and_pdfs(
+                            plan, tick("Writing report"), tick("Printing PDF"), browser
+                        )
+                    else:
+                        pages, pdfs = outputs.write_pages(plan, tick("Writing reports")), []
+                largest = max(p.stat().st_size for p in pages)
+                console.print(
+                    f"{len(pages)} page(s) written to {escape(str(plan.layout.towns_dir))} in "
+                    f"{time.perf_counter() - started:.1f} s (largest {largest / 1e6:.2f} MB); "
+                    f"index: {escape(str(plan.layout.index))}"
+                )
+                if pdf:
+                    console.print(
+                        f"{len(pdfs)} PDF(s) written to {escape(str(plan.layout.pdf_dir))}"
                     )
-                console.print(f"{len(pdfs)} PDF(s) written to {escape(str(plan.layout.pdf_dir))}")
-        except outputs.OutputError as exc:
-            raise fail("No report", str(exc)) from exc
-    if as_json:
-        result = outputs.ReportsResult(
-            plan.codes, pages, plan.layout.index, pdfs, time.perf_counter() - started
-        )
-        print_json(result.as_json())
+            except outputs.OutputError as exc:
+                raise fail("No report", str(exc)) from exc
+        if as_json:
+            result = outputs.ReportsResult(
+                plan.codes, pages, plan.layout.index, pdfs, time.perf_counter() - started
+            )
+            print_json(result.as_json())
 
 
 @app.command()

@@ -126,13 +126,13 @@ def run(
     if pdf:
         require_extra("playwright", "pdf", "gpect run --pdf")
     codes = read_candidates(candidates)
-    from flows.pipeline import outputs
     from flows.pipeline import run as run_mod
+    from flows.pipeline.browser import check_browser
     from flows.pipeline.errors import BuildError, OutputError
 
     if pdf:
         try:
-            outputs.check_browser()
+            check_browser()
         except OutputError as exc:
             raise fail("No PDF", str(exc)) from exc
 

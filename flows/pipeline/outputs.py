@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows.pipeline import lock
+from flows.pipeline.browser import open_browser
 from flows.pipeline.errors import OutputError
 from flows.pipeline.settings import REPO_ROOT, Settings
 
@@ -162,11 +163,43 @@ def write_pdfs(
     """The PDFs of `codes` (default: the plan's towns) through one headless browser session
     (`browser`, if the caller opened it early; else one opened here).
     `each(write, code)` runs each town's write (a Prefect door names it as its own task)."""
+    return _print(plan, plan.codes if codes is None else codes, on_pdf, each, browser)
+
+
+def write_pages_and_pdfs(
+    plan: ReportPlan,
+    on_page: Tick | None = None,
+    on_pdf: Tick | None = None,
+    browser: chromium.Chromium | None = None,
+) -> tuple[list[Path], list[Path]]:
+    """Each planned town's page and PDF from one view, made once, then the index: the page is
+    written while the browser draws the town's charts. What `gpect report --pdf` runs."""
+    from reports import site
+
+    pages: list[Path] = []
+
+    def write_page(view: dict) -> None:
+        pages.append(site.write_view(view, plan.layout))
+        if on_page is not None:
+            on_page(view["code"])
+
+    pdfs = _print(plan, plan.codes, on_pdf, None, browser, on_view=write_page)
+    write_index(plan)
+    return pages, pdfs
+
+
+def _print(
+    plan: ReportPlan,
+    codes: list[str],
+    on_pdf: Tick | None,
+    each: Callable[[Callable[[], Path], str], Path] | None,
+    browser: chromium.Chromium | None,
+    on_view: Callable[[dict], None] | None = None,
+) -> list[Path]:
     from reports import data
     from reports import pdf as pdf_mod
     from reports.chromium import ChromiumError
 
-    codes = plan.codes if codes is None else codes
     paths = []
     session = open_browser() if browser is None else nullcontext(browser)
     with writing(plan.cfg, "report --pdf"), session as browser:
@@ -176,7 +209,7 @@ def write_pdfs(
             towns = data.load_towns(con, codes).values()
         finally:
             con.close()
-        for town in pdf_mod.staged(towns, plan.site_data, polygons, browser):
+        for town in pdf_mod.staged(towns, plan.site_data, polygons, browser, on_view):
 
             def write(town: pdf_mod.Staged = town) -> Path:
                 try:
@@ -188,22 +221,6 @@ def write_pdfs(
             if on_pdf is not None:
                 on_pdf(town.code)
     return paths
-
-
-def open_browser() -> chromium.Chromium:
-    """The PDFs' browser session, to enter as early as possible: the browser starts while the
-    caller imports the reports, plans and writes the pages."""
-    from reports import chromium
-
-    try:
-        return chromium.Chromium()
-    except chromium.ChromiumMissing as exc:
-        raise OutputError(str(exc)) from exc
-
-
-def check_browser() -> None:
-    """Fails at once, not after a build, where no PDF can be printed."""
-    open_browser()
 
 
 def write_reports(
@@ -218,8 +235,10 @@ def write_reports(
     started = time.perf_counter()
     with writing(cfg, "report"), open_browser() if pdf else nullcontext() as browser:
         plan = plan_reports(cfg, towns)
-        pages = write_pages(plan, on_page)
-        pdfs = write_pdfs(plan, on_pdf=on_pdf, browser=browser) if pdf else []
+        if pdf:
+            pages, pdfs = write_pages_and_pdfs(plan, on_page, on_pdf, browser)
+        else:
+            pages, pdfs = write_pages(plan, on_page), []
     return ReportsResult(
         plan.codes, pages, plan.layout.index, pdfs, seconds=time.perf_counter() - started
     )

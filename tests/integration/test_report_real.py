@@ -302,23 +302,19 @@ def test_index_lists_the_recommended_sectors(real_site):
 
 
 @pytest.fixture(scope="module")
-def dozen_pdfs(real_site):
-    """The dozen's PDFs printed as `gpect report --all --pdf` prints them: one browser session,
-    each town's charts drawn while the previous town prints."""
-    from reports import pdf
-    from reports.chromium import Chromium
+def dozen_pdfs(real_site, ingested):
+    """The dozen's pages and PDFs as `gpect report --all --pdf` writes them: one browser session,
+    one view per town for its page and its PDF, each town's charts drawn while the previous town
+    prints."""
+    from flows.pipeline import outputs
 
-    con = duckdb.connect(str(real_site["warehouse"]), read_only=True)
-    try:
-        towns = data.load_towns(con, real_site["codes"]).values()
-    finally:
-        con.close()
-    polygons = geo.Polygons(real_site["polygons"], True)
-    with Chromium() as browser:
-        return {
-            town.code: pdf.write_pdf(town, real_site["layout"], browser)
-            for town in pdf.staged(towns, real_site["site_data"], polygons, browser)
-        }
+    cfg, _ = ingested
+    plan = outputs.ReportPlan(cfg, real_site["codes"], real_site["site_data"], real_site["layout"])
+    written = {page: page.read_bytes() for page in real_site["pages"]}
+    pages, pdfs = outputs.write_pages_and_pdfs(plan)
+    # The very pages `gpect report --all` (real_site) wrote, rewritten from the PDFs' views.
+    assert {page: page.read_bytes() for page in pages} == written
+    return dict(zip(real_site["codes"], pdfs, strict=True))
 
 
 def page_texts(path: Path) -> list[str]:
