@@ -76,14 +76,16 @@ def report(
                     else:
                         pages, pdfs = outputs.write_pages(plan, tick("Writing reports")), []
                 largest = max(p.stat().st_size for p in pages)
+                seconds = f"{time.perf_counter() - started:.1f} s"
                 console.print(
-                    f"{len(pages)} page(s) written to {escape(str(plan.layout.towns_dir))} in "
-                    f"{time.perf_counter() - started:.1f} s (largest {largest / 1e6:.2f} MB); "
-                    f"index: {escape(str(plan.layout.index))}"
+                    f"{len(pages)} page(s) written to {escape(str(plan.layout.towns_dir))}"
+                    + ("" if pdf else f" in {seconds}")
+                    + f" (largest {largest / 1e6:.2f} MB); index: {escape(str(plan.layout.index))}"
                 )
                 if pdf:
                     console.print(
-                        f"{len(pdfs)} PDF(s) written to {escape(str(plan.layout.pdf_dir))}"
+                        f"{len(pdfs)} PDF(s) written to {escape(str(plan.layout.pdf_dir))}; "
+                        f"pages and PDFs in {seconds}"
                     )
             except outputs.OutputError as exc:
                 raise fail("No report", str(exc)) from exc
