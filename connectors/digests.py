@@ -38,6 +38,11 @@ def sha256_file(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+def digest_of(path: Path, digests: Digests | None) -> str:
+    """The sha256 of `path`: remembered by `digests` where given, else read now."""
+    return digests.sha256(path) if digests is not None else sha256_file(path)
+
+
 class Digests:
     """sha256 of files by path, remembered in the JSON file `record`."""
 

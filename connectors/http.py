@@ -26,7 +26,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from connectors.digests import Digests, sha256_file
+from connectors.digests import Digests, digest_of
 from connectors.errors import DownloadError
 from connectors.http_config import HttpConfig
 
@@ -312,8 +312,7 @@ def copy_local(
         )
     if size == 0:
         raise DownloadError(problem="empty file", hint="the mirror copy is broken", **err)
-    hash_of = digests.sha256 if digests is not None else sha256_file
-    if known_sha256 is not None and hash_of(source) == known_sha256:
+    if known_sha256 is not None and digest_of(source, digests) == known_sha256:
         return Transfer(url, url, "not_modified", sha256=known_sha256)
     tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = _temp_file(tmp_dir, "copy")

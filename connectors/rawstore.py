@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from connectors.digests import Digests, sha256_file
+from connectors.digests import Digests, digest_of, sha256_file
 from connectors.errors import DownloadError
 from connectors.shared.files import write_json
 
@@ -260,7 +260,7 @@ def store(
 def stored_intact(path: Path, sha256: str, digests: Digests | None = None) -> bool:
     if not path.is_file():
         return False
-    return (digests.sha256(path) if digests is not None else sha256_file(path)) == sha256
+    return digest_of(path, digests) == sha256
 
 
 def verify(raw_dir: Path, dataset: str, vintage: str, entry: dict[str, Any]) -> Path:
